@@ -1,0 +1,104 @@
+/**
+ * The typed IPC contract between the main process, the preload and the
+ * renderer: every channel, with its request and response types. It replaces
+ * electron/fiddle's `any[]` arguments (shared/STYLE.md §2).
+ *
+ * This file has no runtime imports, so the renderer may `import type` from it.
+ * Update electron/ipc.ts (handlers) and electron/preload.ts (bridge) too when
+ * a channel is added or changed.
+ *
+ * @public
+ */
+
+/** Who may reach a hosted room. */
+export type HostScope =
+  /** Every network interface (0.0.0.0): phones and laptops on the LAN can join. */
+  | 'lan'
+  /** Loopback only (127.0.0.1): nobody else can join; used by tests and for trying it out. */
+  | 'local';
+
+/** What the user asks for when hosting. */
+export interface HostRequest {
+  /** TCP port; 0 picks any free port. */
+  port: number;
+  /** The room created on start (others may still create more rooms on this host). */
+  room: string;
+  scope: HostScope;
+}
+
+/** Why hosting failed, as a stable code the UI turns into words. */
+export type HostErrorCode =
+  | 'HOST_ERR_PORT_IN_USE'
+  | 'HOST_ERR_PORT_ACCESS'
+  | 'HOST_ERR_INVALID_REQUEST'
+  | 'HOST_ERR_CRASHED'
+  | 'HOST_ERR_UNKNOWN';
+
+/** A failure with its code and an English explanation. */
+export interface HostError {
+  code: HostErrorCode;
+  message: string;
+}
+
+/** The state of this app's own chat server. */
+export interface HostStatus {
+  state: 'stopped' | 'starting' | 'running' | 'error';
+  /** Present while running. */
+  port?: number;
+  /** The room created on start. */
+  room?: string;
+  scope?: HostScope;
+  /** URL this app's own window uses to reach the host (loopback). */
+  localUrl?: string;
+  /** URLs others type or open to join: one per LAN address (loopback only for scope 'local'). */
+  shareUrls: string[];
+  /** Present when state is 'error'. */
+  error?: HostError;
+}
+
+/** Result of asking to host. */
+export type HostResult = { ok: true; status: HostStatus } | { ok: false; error: HostError; status: HostStatus };
+
+/** Facts about the running app. */
+export interface AppInfo {
+  version: string;
+  electron: string;
+  platform: string;
+}
+
+/** Invoke channels (renderer → main, with a response). */
+export const IpcChannel = {
+  StartHosting: 'host:start',
+  StopHosting: 'host:stop',
+  GetHostStatus: 'host:status',
+  GetAppInfo: 'app:info',
+} as const;
+
+/** Push channels (main → renderer). */
+export const IpcPush = {
+  HostStatusChanged: 'host:status-changed',
+} as const;
+
+/** Signal channels (renderer → main, no response). */
+export const IpcSignal = {
+  /** The renderer has subscribed to pushes; queued pushes may flow. */
+  RendererReady: 'renderer:ready',
+} as const;
+
+/** Request and response type of every invoke channel. */
+export interface IpcInvokeMap {
+  [IpcChannel.StartHosting]: { request: HostRequest; response: HostResult };
+  [IpcChannel.StopHosting]: { request: void; response: HostStatus };
+  [IpcChannel.GetHostStatus]: { request: void; response: HostStatus };
+  [IpcChannel.GetAppInfo]: { request: void; response: AppInfo };
+}
+
+/** Payload type of every push channel. */
+export interface IpcPushMap {
+  [IpcPush.HostStatusChanged]: HostStatus;
+}
+
+/** An invoke channel name. */
+export type IpcInvokeChannel = keyof IpcInvokeMap;
+/** A push channel name. */
+export type IpcPushChannel = keyof IpcPushMap;

@@ -1,0 +1,56 @@
+/**
+ * The preload: exposes named functions as `window.lanChat`, never
+ * `ipcRenderer` itself (shared/STYLE.md §8; electron/electron#40330).
+ * Update electron/ipc-contract.ts and electron/ipc.ts too when this changes.
+ *
+ * Runs sandboxed with context isolation, so it may only `require('electron')`.
+ *
+ * @public
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+
+import {
+  IpcChannel,
+  IpcPush,
+  IpcSignal,
+  type AppInfo,
+  type HostRequest,
+  type HostResult,
+  type HostStatus,
+} from './ipc-contract';
+
+/** Options for event subscriptions. */
+interface ListenOptions {
+  /** Aborting it removes the listener. */
+  signal?: AbortSignal;
+}
+
+const bridge = {
+  /** Starts this app's chat server. */
+  startHosting: (request: HostRequest): Promise<HostResult> => ipcRenderer.invoke(IpcChannel.StartHosting, request),
+  /** Stops this app's chat server (safe when not running). */
+  stopHosting: (): Promise<HostStatus> => ipcRenderer.invoke(IpcChannel.StopHosting),
+  /** The current state of this app's chat server. */
+  getHostStatus: (): Promise<HostStatus> => ipcRenderer.invoke(IpcChannel.GetHostStatus),
+  /** Version and platform facts. */
+  getAppInfo: (): Promise<AppInfo> => ipcRenderer.invoke(IpcChannel.GetAppInfo),
+  /**
+   * Calls `callback` whenever the host's state changes.
+   * @returns a function that removes the listener
+   */
+  onHostStatus(callback: (status: HostStatus) => void, options: ListenOptions = {}): () => void {
+    const listener = (_event: IpcRendererEvent, status: HostStatus): void => callback(status);
+    ipcRenderer.on(IpcPush.HostStatusChanged, listener);
+    const unsubscribe = (): void => {
+      ipcRenderer.removeListener(IpcPush.HostStatusChanged, listener);
+    };
+    options.signal?.addEventListener('abort', unsubscribe, { once: true });
+    ipcRenderer.send(IpcSignal.RendererReady);
+    return unsubscribe;
+  },
+};
+
+/** The API the renderer sees as `window.lanChat` (absent in a plain browser). @public */
+export type LanChatBridge = typeof bridge;
+
+contextBridge.exposeInMainWorld('lanChat', bridge);

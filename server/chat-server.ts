@@ -1,0 +1,241 @@
+/**
+ * `createChatServer`: one HTTP server carrying the raw WebSocket endpoint
+ * (`/ws`), the SockJS endpoint (`/sockjs`), `/health` and the web client.
+ * Plain Node: runs in the CLI, an Electron utility process, tests and bench.
+ *
+ * @public
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+import type { ClientConnection } from './client-connection';
+import { CLOSE_GRACE_MS, SOCKJS_CLIENT_PATH } from './constants';
+import { HostStartError } from './errors';
+import { resolveOptions, type ChatServerOptions, type ResolvedOptions } from './options';
+import { CloseCode, ENDPOINT_PATHS, PROTOCOL_VERSION } from './protocol';
+import { RoomRegistry } from './rooms';
+import { ChatSession, type SessionContext } from './session';
+import { serveStatic } from './static-files';
+import { createSockJsTransport, type SockJsTransport } from './transports/sockjs';
+import { createWsTransport, type WsTransport } from './transports/ws';
+
+/** Server lifecycle, after ws's RUNNING/CLOSING/CLOSED. @public */
+export type ChatServerState = 'idle' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** What `/health` reports. @public */
+export interface HealthReport {
+  status: 'ok';
+  name: 'lanchat';
+  version: string;
+  protocol: number;
+  uptimeMs: number;
+  /** Members connected to any room. */
+  members: number;
+  /** Open client connections, joined or not. */
+  connections: number;
+  rooms: Array<{ name: string; members: number; lastSeq: number }>;
+}
+
+/** A LanChat host. @public */
+export interface ChatServer {
+  /** Starts listening; resolves with the bound address. Rejects with {@link HostStartError}. */
+  start(): Promise<AddressInfo>;
+  /** Closes every connection (1001) and stops listening. Safe to call twice. */
+  close(): Promise<void>;
+  /** The lifecycle state. */
+  readonly state: ChatServerState;
+  /** The bound address while running. */
+  address(): AddressInfo | undefined;
+  /** The `/health` report. */
+  health(): HealthReport;
+}
+
+/** Bytes of randomness in a connection id. */
+const CONNECTION_ID_BYTES = 9;
+
+function nextConnectionId(): string {
+  return randomBytes(CONNECTION_ID_BYTES).toString('base64url');
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function isUnder(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/**
+ * Creates a chat host. Nothing listens until {@link ChatServer.start}.
+ *
+ * @throws TypeError for invalid or contradictory options
+ * @public
+ */
+export function createChatServer(options: ChatServerOptions = {}): ChatServer {
+  const config: ResolvedOptions = resolveOptions(options);
+  const { logger } = config;
+  const rooms = new RoomRegistry(config.maxHistoryPerRoom);
+  for (const name of config.rooms) rooms.getOrCreate(name.trim());
+  const connections = new Set<ClientConnection>();
+  const startedAt = Date.now();
+  let state: ChatServerState = 'idle';
+  let closing: Promise<void> | undefined;
+
+  const context: SessionContext = {
+    rooms,
+    logger,
+    maxTextBytes: config.maxTextBytes,
+    historyOnJoin: config.historyOnJoin,
+    now: config.now,
+  };
+
+  const onConnection = (connection: ClientConnection): void => {
+    if (state !== 'running') {
+      connection.close(CloseCode.GoingAway, 'server closing');
+      return;
+    }
+    connections.add(connection);
+    connection.onClose(() => connections.delete(connection));
+    new ChatSession(connection, context);
+  };
+
+  const ws: WsTransport = createWsTransport({
+    maxPayload: config.maxFrameBytes,
+    onConnection,
+    logger,
+    nextId: nextConnectionId,
+  });
+  const sockJs: SockJsTransport = createSockJsTransport({
+    prefix: ENDPOINT_PATHS.sockJs,
+    heartbeatMs: config.sockjs.heartbeatMs,
+    disconnectDelayMs: config.sockjs.disconnectDelayMs,
+    streamBytesLimit: config.sockjs.streamBytesLimit,
+    websocket: config.sockjs.websocket,
+    sockjsClientUrl: SOCKJS_CLIENT_PATH,
+    onConnection,
+    logger,
+    nextId: nextConnectionId,
+  });
+
+  const health = (): HealthReport => {
+    const roomList = rooms.all().map((room) => ({ name: room.name, members: room.size, lastSeq: room.lastSeq }));
+    return {
+      status: 'ok',
+      name: 'lanchat',
+      version: config.version,
+      protocol: PROTOCOL_VERSION,
+      uptimeMs: Date.now() - startedAt,
+      members: roomList.reduce((sum, room) => sum + room.members, 0),
+      connections: connections.size,
+      rooms: roomList,
+    };
+  };
+
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    const pathname = pathOf(request);
+    if (isUnder(pathname, ENDPOINT_PATHS.sockJs)) {
+      if (sockJs.handleRequest(request, response)) return;
+    }
+    if (pathname === ENDPOINT_PATHS.health) {
+      response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      response.end(JSON.stringify(health()));
+      return;
+    }
+    if (config.webRoot === undefined) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('This LanChat host serves no web client. Connect a LanChat app to /sockjs or /ws.');
+      return;
+    }
+    serveStatic(config.webRoot, request, response, pathname).catch((error: unknown) => {
+      logger.error('static file error', { error: String(error) });
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Until a transport owns the socket, errors on it are ours to swallow:
+    // a reset during the handshake must not become an uncaught exception.
+    socket.on('error', (error) => logger.debug('upgrade socket error', { error: error.message }));
+    const pathname = pathOf(request);
+    if (state === 'running' && pathname === ENDPOINT_PATHS.webSocket) {
+      ws.handleUpgrade(request, socket, head);
+      return;
+    }
+    if (state === 'running' && isUnder(pathname, ENDPOINT_PATHS.sockJs) && sockJs.handleUpgrade(request, socket, head)) {
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  };
+
+  const httpServer: Server = createServer(onRequest);
+  httpServer.on('upgrade', onUpgrade);
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    logger.debug('http client error', { code: error.code });
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    get state() {
+      return state;
+    },
+    address() {
+      const address = httpServer.address();
+      return address !== null && typeof address === 'object' ? address : undefined;
+    },
+    health,
+    start() {
+      if (state !== 'idle') return Promise.reject(new Error(`cannot start a server that is ${state}`));
+      state = 'starting';
+      return new Promise<AddressInfo>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException): void => {
+          state = 'closed';
+          const code = error.code ?? 'UNKNOWN';
+          const message =
+            code === 'EADDRINUSE'
+              ? `Port ${config.port} is already in use on ${config.host}.`
+              : code === 'EACCES'
+                ? `Not allowed to listen on port ${config.port}.`
+                : `Cannot listen on ${config.host}:${config.port}: ${error.message}`;
+          reject(new HostStartError(code, config.port, message));
+        };
+        httpServer.once('error', onError);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', onError);
+          httpServer.on('error', (error) => logger.error('http server error', { error: error.message }));
+          state = 'running';
+          const address = httpServer.address() as AddressInfo;
+          logger.info('LanChat host listening', { address: address.address, port: address.port });
+          resolve(address);
+        });
+      });
+    },
+    close() {
+      if (closing) return closing;
+      if (state === 'idle' || state === 'closed') {
+        state = 'closed';
+        closing = Promise.resolve();
+        return closing;
+      }
+      state = 'closing';
+      closing = new Promise<void>((resolve) => {
+        ws.close(CloseCode.GoingAway, 'host shutting down');
+        sockJs.close(CloseCode.GoingAway, 'host shutting down');
+        httpServer.close(() => {
+          state = 'closed';
+          resolve();
+        });
+        httpServer.closeIdleConnections();
+        // Long-polling and streaming responses hold sockets open; after a
+        // grace period they are cut so close() always settles.
+        setTimeout(() => httpServer.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      });
+      return closing;
+    },
+  };
+}

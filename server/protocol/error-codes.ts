@@ -1,0 +1,34 @@
+/**
+ * Stable string codes carried by `error` messages, in the style of ws's
+ * `WS_ERR_*` codes. Clients switch on these, never on the human text.
+ * Listed in the README's "Error codes" table — update both together.
+ *
+ * @public
+ */
+export const ErrorCode = {
+  /** The frame was not valid JSON. */
+  InvalidJson: 'CHAT_ERR_INVALID_JSON',
+  /** The JSON had no recognised `type`. */
+  UnknownType: 'CHAT_ERR_UNKNOWN_TYPE',
+  /** A required field is missing or has the wrong type or shape. */
+  InvalidMessage: 'CHAT_ERR_INVALID_MESSAGE',
+  /** The display name is empty or too long. */
+  InvalidName: 'CHAT_ERR_INVALID_NAME',
+  /** The room name is empty, too long or uses characters rooms may not have. */
+  InvalidRoom: 'CHAT_ERR_INVALID_ROOM',
+  /** The message text is empty (or only whitespace). */
+  EmptyText: 'CHAT_ERR_EMPTY_TEXT',
+  /** The message text is longer than the host's limit. */
+  TextTooLong: 'CHAT_ERR_TEXT_TOO_LONG',
+  /** A `send` or `leave` arrived before a successful `join`. */
+  NotJoined: 'CHAT_ERR_NOT_JOINED',
+  /** The connection already joined a room. */
+  AlreadyJoined: 'CHAT_ERR_ALREADY_JOINED',
+  /** Someone in the room already uses that name. */
+  NameTaken: 'CHAT_ERR_NAME_TAKEN',
+  /** The host hit an unexpected error handling this message. */
+  Internal: 'CHAT_ERR_INTERNAL',
+} as const;
+
+/** One of the error codes LanChat sends. @public */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,39 @@
+/**
+ * Limits that are part of the wire protocol: every client and the server agree
+ * on them, so they live beside the message schemas rather than in
+ * server/constants.ts (which holds the host's own tunables).
+ *
+ * @public
+ */
+
+/** Protocol version announced in `welcome` and `/health`. Bump on breaking change. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest display name, in UTF-16 code units after trimming. */
+export const NAME_MAX_LENGTH = 32;
+
+/** Longest room name, in UTF-16 code units after trimming. */
+export const ROOM_MAX_LENGTH = 48;
+
+/** Room names: letters, digits, space, dot, dash and underscore. */
+export const ROOM_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
+
+/** Longest client message id (clients use UUIDs, 36 characters). */
+export const CLIENT_ID_MAX_LENGTH = 64;
+
+/**
+ * Default longest message text, in UTF-8 bytes (8 KiB, as the Spring design's
+ * text-message buffer). A host may lower or raise it; it announces its value
+ * in `welcome.limits.maxTextBytes`.
+ */
+export const DEFAULT_MAX_TEXT_BYTES = 8 * 1024;
+
+/** Paths the host serves, relative to its origin. */
+export const ENDPOINT_PATHS = {
+  /** Raw RFC 6455 WebSocket endpoint. */
+  webSocket: '/ws',
+  /** SockJS endpoint prefix (all transports). */
+  sockJs: '/sockjs',
+  /** JSON health report. */
+  health: '/health',
+} as const;

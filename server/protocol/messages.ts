@@ -1,0 +1,155 @@
+/**
+ * The LanChat wire protocol: every JSON message that crosses a socket, as zod
+ * schemas with their inferred TypeScript types. Server and renderer both import
+ * this module, so there is one copy of the message map (immich keeps two and
+ * they drift; see shared/STYLE.md §3).
+ *
+ * Rules: `type` is the discriminator; fields are camelCase; a changed message
+ * gets a new versioned type name (`fooV2`) rather than a silent change.
+ * Update the README's "Protocol" section whenever this file changes.
+ *
+ * This module imports only zod (pure JavaScript, runs in Node and browsers).
+ *
+ * @public
+ */
+import { z } from 'zod';
+
+import { CLIENT_ID_MAX_LENGTH } from './limits';
+
+// ---------------------------------------------------------------------------
+// Client → server
+// ---------------------------------------------------------------------------
+
+/** Join a room under a display name. `since` asks for messages after that sequence number. */
+export const JoinSchema = z.object({
+  type: z.literal('join'),
+  room: z.string(),
+  name: z.string(),
+  since: z.number().int().nonnegative().optional(),
+});
+
+/** Send a chat message. `id` is the client's own message id, echoed in `ack` and `message`. */
+export const SendSchema = z.object({
+  type: z.literal('send'),
+  id: z.string().min(1).max(CLIENT_ID_MAX_LENGTH),
+  text: z.string(),
+});
+
+/** Leave the current room (the connection stays open and may join again). */
+export const LeaveSchema = z.object({
+  type: z.literal('leave'),
+});
+
+/** Any message a client may send. */
+export const ClientMessageSchema = z.discriminatedUnion('type', [JoinSchema, SendSchema, LeaveSchema]);
+
+/** A `join` message. @public */
+export type JoinMessage = z.infer<typeof JoinSchema>;
+/** A `send` message. @public */
+export type SendMessage = z.infer<typeof SendSchema>;
+/** A `leave` message. @public */
+export type LeaveMessage = z.infer<typeof LeaveSchema>;
+/** Any client → server message. @public */
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+/** The `type` values a client may send. @public */
+export const CLIENT_MESSAGE_TYPES = ['join', 'send', 'leave'] as const;
+
+// ---------------------------------------------------------------------------
+// Server → client
+// ---------------------------------------------------------------------------
+
+/** A room member as others see it. `id` is unique per connection. */
+export const MemberSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+});
+
+/** A chat message as stored in the room's history and broadcast to members. */
+export const ChatMessageSchema = z.object({
+  type: z.literal('message'),
+  room: z.string(),
+  /** Per-room sequence number, 1, 2, 3, … with no gaps. */
+  seq: z.number().int().positive(),
+  /** Server time of acceptance, milliseconds since the Unix epoch. */
+  ts: z.number(),
+  from: MemberSchema,
+  /** The sender's client message id. */
+  clientId: z.string(),
+  text: z.string(),
+});
+
+/** Sent once after a successful `join`: who you are, who is here, what you missed. */
+export const WelcomeSchema = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  room: z.string(),
+  you: MemberSchema,
+  members: z.array(MemberSchema),
+  /** Messages after the `since` of the join (or the most recent ones), oldest first. */
+  history: z.array(ChatMessageSchema),
+  /** Highest sequence number in the room when the welcome was sent (0 if none). */
+  lastSeq: z.number().int().nonnegative(),
+  limits: z.object({ maxTextBytes: z.number().int().positive() }),
+});
+
+/** Confirms a `send` to its sender: the message is in the room's history. */
+export const AckSchema = z.object({
+  type: z.literal('ack'),
+  id: z.string(),
+  seq: z.number().int().positive(),
+  ts: z.number(),
+});
+
+/** Someone joined the room. */
+export const MemberJoinedSchema = z.object({
+  type: z.literal('memberJoined'),
+  room: z.string(),
+  member: MemberSchema,
+});
+
+/** Someone left the room (or their connection dropped). */
+export const MemberLeftSchema = z.object({
+  type: z.literal('memberLeft'),
+  room: z.string(),
+  member: MemberSchema,
+});
+
+/** A request was refused. The connection stays open unless a close follows. */
+export const ErrorMessageSchema = z.object({
+  type: z.literal('error'),
+  /** A stable `CHAT_ERR_*` code from error-codes.ts. */
+  code: z.string(),
+  /** Human-readable explanation (English). */
+  message: z.string(),
+  /** The client message id this error refers to, when it refers to one. */
+  ref: z.string().optional(),
+});
+
+/** Any server → client message. */
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  WelcomeSchema,
+  ChatMessageSchema,
+  AckSchema,
+  MemberJoinedSchema,
+  MemberLeftSchema,
+  ErrorMessageSchema,
+]);
+
+/** A room member. @public */
+export type Member = z.infer<typeof MemberSchema>;
+/** A chat message. @public */
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+/** A `welcome` message. @public */
+export type WelcomeMessage = z.infer<typeof WelcomeSchema>;
+/** An `ack` message. @public */
+export type AckMessage = z.infer<typeof AckSchema>;
+/** A `memberJoined` message. @public */
+export type MemberJoinedMessage = z.infer<typeof MemberJoinedSchema>;
+/** A `memberLeft` message. @public */
+export type MemberLeftMessage = z.infer<typeof MemberLeftSchema>;
+/** An `error` message. @public */
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+/** Any server → client message. @public */
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+/** Map from server message type to its payload, for typed `on(type, cb)` APIs. @public */
+export type ServerMessageMap = { [M in ServerMessage as M['type']]: M };
