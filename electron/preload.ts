@@ -19,12 +19,6 @@ import {
   type HostStatus,
 } from './ipc-contract';
 
-/** Options for event subscriptions. */
-interface ListenOptions {
-  /** Aborting it removes the listener. */
-  signal?: AbortSignal;
-}
-
 const bridge = {
   /** Starts this app's chat server. */
   startHosting: (request: HostRequest): Promise<HostResult> => ipcRenderer.invoke(IpcChannel.StartHosting, request),
@@ -36,15 +30,20 @@ const bridge = {
   getAppInfo: (): Promise<AppInfo> => ipcRenderer.invoke(IpcChannel.GetAppInfo),
   /**
    * Calls `callback` whenever the host's state changes.
+   *
+   * Unsubscribing is by the returned function, not an `AbortSignal` option
+   * (shared/STYLE.md §8 suggests one): contextBridge copies plain objects and
+   * proxies only functions, so a signal passed from the page arrives without
+   * its methods.
+   *
    * @returns a function that removes the listener
    */
-  onHostStatus(callback: (status: HostStatus) => void, options: ListenOptions = {}): () => void {
+  onHostStatus(callback: (status: HostStatus) => void): () => void {
     const listener = (_event: IpcRendererEvent, status: HostStatus): void => callback(status);
     ipcRenderer.on(IpcPush.HostStatusChanged, listener);
     const unsubscribe = (): void => {
       ipcRenderer.removeListener(IpcPush.HostStatusChanged, listener);
     };
-    options.signal?.addEventListener('abort', unsubscribe, { once: true });
     ipcRenderer.send(IpcSignal.RendererReady);
     return unsubscribe;
   },

@@ -30,14 +30,19 @@ const NODE_TARGET = 'node18';
 const NODE_ENTRIES = {
   'server/cli': 'server/cli.ts',
   'electron/main': 'electron/main.ts',
-  'electron/preload': 'electron/preload.ts',
   'electron/server-process': 'electron/server-process.ts',
 };
+
+/**
+ * The preload runs in Electron's sandbox, which has `require` but no
+ * `module`/`exports`: it is built as an IIFE, not as a CommonJS module.
+ */
+const PRELOAD_ENTRY = { 'electron/preload': 'electron/preload.ts' };
 
 const OUTPUTS = [
   join(dist, 'renderer', 'index.html'),
   join(dist, 'renderer', 'sockjs.min.js'),
-  ...Object.keys(NODE_ENTRIES).map((name) => join(dist, `${name}.js`)),
+  ...Object.keys({ ...NODE_ENTRIES, ...PRELOAD_ENTRY }).map((name) => join(dist, `${name}.js`)),
 ];
 
 async function buildRenderer() {
@@ -47,13 +52,18 @@ async function buildRenderer() {
 }
 
 async function buildNode() {
+  await bundle(NODE_ENTRIES, 'cjs');
+  await bundle(PRELOAD_ENTRY, 'iife');
+}
+
+async function bundle(entries, format) {
   await esbuild({
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(Object.entries(NODE_ENTRIES).map(([out, src]) => [out, join(root, src)])),
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([out, src]) => [out, join(root, src)])),
     outdir: dist,
     bundle: true,
     platform: 'node',
-    format: 'cjs',
+    format,
     target: NODE_TARGET,
     sourcemap: 'linked',
     // electron is provided by the runtime; bufferutil and utf-8-validate are

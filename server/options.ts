@@ -76,6 +76,15 @@ export interface ResolvedOptions {
 
 const MAX_PORT = 65_535;
 
+/**
+ * Drops keys whose value is `undefined`, so `{ maxTextBytes: undefined }`
+ * (what the CLI passes for an omitted flag) keeps the default instead of
+ * overwriting it.
+ */
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer, got ${value}`);
   return value;
@@ -100,13 +109,13 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     logger: silentLogger,
     now: Date.now,
     version: '0.0.0',
-    ...options,
+    ...definedOnly(options),
     sockjs: {
       heartbeatMs: SOCKJS_HEARTBEAT_MS,
       disconnectDelayMs: SOCKJS_DISCONNECT_DELAY_MS,
       streamBytesLimit: SOCKJS_STREAM_BYTES_LIMIT,
       websocket: true,
-      ...options.sockjs,
+      ...definedOnly(options.sockjs),
     },
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > MAX_PORT) {

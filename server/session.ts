@@ -64,15 +64,18 @@ export class ChatSession {
 
   #onFrame(data: string): void {
     if (this.#closed) return;
+    // The id of the `send` being handled, so its sender can match a refusal to it.
+    let ref: string | undefined;
     try {
       const decoded = decodeClientMessage(data, { maxTextBytes: this.#context.maxTextBytes });
       if (!decoded.ok) {
         this.#sendError(decoded.code, decoded.message, decoded.ref);
         return;
       }
+      if (decoded.message.type === 'send') ref = decoded.message.id;
       this.#handle(decoded.message);
     } catch (error) {
-      this.#fail(error);
+      this.#fail(error, ref);
     }
   }
 
@@ -155,9 +158,9 @@ export class ChatSession {
    * says so, a close. Anything else is a bug in a handler: log it, tell the
    * client, close this session with 1011 and keep the server running.
    */
-  #fail(error: unknown): void {
+  #fail(error: unknown, ref?: string): void {
     if (error instanceof ChatError) {
-      this.#sendError(error.code, error.message);
+      this.#sendError(error.code, error.message, ref);
       if (error.closeCode !== undefined) this.#connection.close(error.closeCode, error.code);
       return;
     }
@@ -165,7 +168,7 @@ export class ChatSession {
       connection: this.#connection.id,
       error: error instanceof Error ? error.stack : String(error),
     });
-    this.#sendError(ErrorCode.Internal, 'The host hit an internal error; please reconnect.');
+    this.#sendError(ErrorCode.Internal, 'The host hit an internal error; please reconnect.', ref);
     this.#connection.close(CloseCode.InternalError, ErrorCode.Internal);
     this.#onClose();
   }

@@ -68,7 +68,7 @@ class SockJsConnection implements ClientConnection {
   }
 
   close(code: number, reason: string): void {
-    this.#conn.close(String(code), reason);
+    closeSockJs(this.#conn, code, reason);
   }
 
   onMessage(handler: (data: string) => void): void {
@@ -78,6 +78,15 @@ class SockJsConnection implements ClientConnection {
   onClose(handler: () => void): void {
     this.#conn.once('close', handler);
   }
+}
+
+/**
+ * sockjs writes the status into the close frame verbatim (`'c' +
+ * JSON.stringify([status, reason])`), so the `String(code)` that
+ * @types/sockjs asks for would reach clients as `"1001"`, not 1001.
+ */
+function closeSockJs(conn: sockjs.Connection, code: number, reason: string): void {
+  conn.close(code as unknown as string, reason);
 }
 
 /** Maps SockJS's own log severities onto ours; its 'debug' chatter stays debug. */
@@ -122,7 +131,7 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
     handleRequest: (request, response) => handler(request, response) === true,
     handleUpgrade: (request, socket, head) => handler(request, socket, head) === true,
     close(code, reason) {
-      for (const conn of open) conn.close(String(code), reason);
+      for (const conn of open) closeSockJs(conn, code, reason);
       open.clear();
     },
   };

@@ -194,7 +194,13 @@ export class ChatConnection {
     const set = this.#listeners.get(event);
     if (set === undefined) return;
     for (const listener of [...set]) {
-      (listener as ConnectionListener<K>)(payload);
+      try {
+        (listener as ConnectionListener<K>)(payload);
+      } catch (error) {
+        // One faulty listener must not starve the others or break the socket's
+        // own event handling, so it is reported and skipped.
+        console.error(`ChatConnection: a "${event}" listener threw`, error);
+      }
     }
   }
 }

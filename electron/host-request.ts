@@ -1,0 +1,38 @@
+/**
+ * Validates a {@link HostRequest} arriving over IPC: the renderer is not
+ * trusted to send well-formed arguments (a compromised page could send
+ * anything), so the main process checks every field.
+ *
+ * @public
+ */
+import { ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../server/protocol/limits';
+
+import type { HostError, HostRequest } from './ipc-contract';
+
+const MAX_PORT = 65_535;
+
+/**
+ * Returns the request with a trimmed room name, or the error to show.
+ *
+ * @public
+ */
+export function parseHostRequest(value: unknown): HostRequest | HostError {
+  const invalid = (message: string): HostError => ({ code: 'HOST_ERR_INVALID_REQUEST', message });
+  if (typeof value !== 'object' || value === null) return invalid('Missing hosting options.');
+  const { port, room, scope } = value as Record<string, unknown>;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    return invalid(`The port must be a whole number from 0 to ${MAX_PORT}.`);
+  }
+  if (typeof room !== 'string') return invalid('The room name is missing.');
+  const trimmed = room.trim();
+  if (trimmed.length === 0 || trimmed.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(trimmed)) {
+    return invalid(`A room name must be 1 to ${ROOM_MAX_LENGTH} letters, digits, spaces, dots, dashes or underscores.`);
+  }
+  if (scope !== 'lan' && scope !== 'local') return invalid('Choose who can reach the room.');
+  return { port, room: trimmed, scope };
+}
+
+/** Whether a parse result is an error. @public */
+export function isHostError(value: HostRequest | HostError): value is HostError {
+  return 'code' in value;
+}

@@ -1,0 +1,22 @@
+/**
+ * Client message ids: UUID v4 strings, echoed by the host in `ack` and `message`.
+ */
+
+/**
+ * A new random UUID v4.
+ *
+ * `crypto.randomUUID` exists only in secure contexts, and a phone that opens
+ * `http://192.168.x.y:8080` is not one; `crypto.getRandomValues` works
+ * everywhere, so it builds the id there (RFC 9562 §5.4 sets the version and
+ * variant bits).
+ */
+export function createClientId(): string {
+  if (typeof crypto.randomUUID === 'function') {
+    return crypto.randomUUID();
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

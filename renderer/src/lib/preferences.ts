@@ -1,0 +1,28 @@
+/**
+ * What the start screen remembers between visits, in localStorage.
+ */
+
+/** localStorage key of the display name. */
+export const NAME_STORAGE_KEY = 'lanchat.name';
+
+/** The remembered display name, or '' when there is none. */
+export function loadName(): string {
+  try {
+    return localStorage.getItem(NAME_STORAGE_KEY) ?? '';
+  } catch {
+    // Storage can be disabled (privacy settings, some file:// setups); start blank.
+    return '';
+  }
+}
+
+/**
+ * Remembers the display name for next time.
+ * @param name - the name to remember
+ */
+export function saveName(name: string): void {
+  try {
+    localStorage.setItem(NAME_STORAGE_KEY, name);
+  } catch {
+    // Remembering is a convenience; without storage the user just types it again.
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Checks the start screen runs before asking a host, with the same rules the
+ * host applies (server/protocol/limits.ts), so mistakes show up at once.
+ */
+import { ErrorCode, NAME_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../../../server/protocol';
+
+import { UiErrorCode, chatErrorText, type ShownError } from './error-text';
+
+/** Largest TCP port number. */
+export const MAX_PORT = 65_535;
+
+/**
+ * Whether a display name and a room name would be accepted.
+ * @returns the problem, or null when both are fine
+ */
+export function checkNameAndRoom(name: string, room: string): ShownError | null {
+  const trimmedName = name.trim();
+  if (trimmedName.length === 0 || trimmedName.length > NAME_MAX_LENGTH) {
+    return { code: ErrorCode.InvalidName, text: chatErrorText(ErrorCode.InvalidName, '') };
+  }
+  const trimmedRoom = room.trim();
+  if (trimmedRoom.length === 0 || trimmedRoom.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(trimmedRoom)) {
+    return { code: ErrorCode.InvalidRoom, text: chatErrorText(ErrorCode.InvalidRoom, '') };
+  }
+  return null;
+}
+
+/**
+ * Whether `port` can be asked of the host (0 means "any free port").
+ * @returns the problem, or null when the port is fine
+ */
+export function checkPort(port: number | null | undefined): ShownError | null {
+  if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= MAX_PORT) return null;
+  return { code: UiErrorCode.InvalidPort, text: `The port must be a whole number from 0 to ${MAX_PORT} (0 picks any free port).` };
+}

@@ -1,0 +1,97 @@
+/**
+ * Launchers for the end-to-end tests: the real Electron app (built into
+ * dist/) through Playwright's Electron driver, and Debian's Chromium.
+ * Tests run as root, so both get --no-sandbox; the shipped app never does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { _electron as electron, chromium, type Browser, type ElectronApplication, type Page } from 'playwright-core';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+/** Debian's Chromium (no browser download here). */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Flags that keep Chromium off the (closed) network and quiet. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A running LanChat desktop app with its own profile directory. */
+export interface LaunchedApp {
+  app: ElectronApplication;
+  window: Page;
+  userDataDir: string;
+  /** Closes the app (stopping its host) and deletes the profile. */
+  close(): Promise<void>;
+}
+
+/** Launches the built desktop app with a fresh profile. */
+export async function launchApp(label: string): Promise<LaunchedApp> {
+  const userDataDir = mkdtempSync(join(tmpdir(), `lanchat-e2e-${label}-`));
+  const app = await electron.launch({
+    args: [REPO_ROOT, '--no-sandbox'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, LANCHAT_USER_DATA_DIR: userDataDir } as Record<string, string>,
+  });
+  const window = await app.firstWindow();
+  await window.waitForLoadState('domcontentloaded');
+  return {
+    app,
+    window,
+    userDataDir,
+    async close() {
+      await app.close().catch(() => undefined);
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Debian Chromium. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Fills the start screen and hosts a room reachable from this machine only. */
+export async function hostRoom(window: Page, name: string, room: string, port = 0): Promise<string> {
+  await window.getByTestId('name-input').fill(name);
+  await window.getByTestId('host-port-input').fill(String(port));
+  await window.getByTestId('host-room-input').fill(room);
+  await window.getByTestId('host-scope-select').selectOption('local');
+  await window.getByTestId('host-button').click();
+  await window.getByTestId('chat-screen').waitFor();
+  return (await window.getByTestId('share-url').first().textContent())?.trim() ?? '';
+}
+
+/** Fills the start screen and joins a room by address. */
+export async function joinRoom(page: Page, name: string, address: string, room: string): Promise<void> {
+  await page.getByTestId('name-input').fill(name);
+  await page.getByTestId('join-address-input').fill(address);
+  await page.getByTestId('join-room-input').fill(room);
+  await page.getByTestId('join-button').click();
+  await page.getByTestId('chat-screen').waitFor();
+}
+
+/** Types a message and presses Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await page.getByTestId('message-input').fill(text);
+  await page.getByTestId('message-input').press('Enter');
+}
+
+/** The names in the member list, sorted. */
+export async function memberNames(page: Page): Promise<string[]> {
+  const names = await page.getByTestId('member').evaluateAll((nodes) =>
+    nodes.map((node) => {
+      const clone = node.cloneNode(true) as HTMLElement;
+      clone.querySelectorAll('[data-testid="member-you"]').forEach((you) => you.remove());
+      return (clone.textContent ?? '').trim();
+    }),
+  );
+  return names.sort();
+}

@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  CloseCode,
+  DEFAULT_MAX_TEXT_BYTES,
+  ErrorCode,
+  NAME_MAX_LENGTH,
+  ROOM_MAX_LENGTH,
+  decodeClientMessage,
+  decodeServerMessage,
+  isValidCloseCode,
+  type DecodeFailure,
+  type DecodeResult,
+} from '../../server/protocol';
+
+function failure<T>(result: DecodeResult<T>): DecodeFailure {
+  assert.equal(result.ok, false, `expected a failure, got ${JSON.stringify(result)}`);
+  return result as DecodeFailure;
+}
+
+function success<T>(result: DecodeResult<T>): T {
+  assert.equal(result.ok, true, `expected success, got ${JSON.stringify(result)}`);
+  return (result as { ok: true; message: T }).message;
+}
+
+const decode = (value: unknown, maxTextBytes?: number) =>
+  decodeClientMessage(JSON.stringify(value), maxTextBytes === undefined ? {} : { maxTextBytes });
+
+describe('decodeClientMessage', () => {
+  describe('frames that are not JSON objects', () => {
+    for (const raw of ['', '{', '{"type":"join",}', 'not json', "{'type':'join'}", '\u0000']) {
+      it(`refuses ${JSON.stringify(raw)} with CHAT_ERR_INVALID_JSON and no ref`, () => {
+        const result = failure(decodeClientMessage(raw));
+        assert.equal(result.code, ErrorCode.InvalidJson);
+        assert.equal(result.ref, undefined);
+      });
+    }
+
+    for (const raw of ['null', '42', '"join"', 'true', '[]', '[{"type":"leave"}]']) {
+      it(`refuses non-object JSON ${raw} with CHAT_ERR_INVALID_MESSAGE`, () => {
+        assert.equal(failure(decodeClientMessage(raw)).code, ErrorCode.InvalidMessage);
+      });
+    }
+  });
+
+  describe('type', () => {
+    it('refuses an unknown type with CHAT_ERR_UNKNOWN_TYPE and echoes the id as ref', () => {
+      const result = failure(decode({ type: 'shout', id: 'c-1', text: 'hi' }));
+      assert.equal(result.code, ErrorCode.UnknownType);
+      assert.equal(result.ref, 'c-1');
+    });
+
+    it('refuses a missing or non-string type with CHAT_ERR_UNKNOWN_TYPE', () => {
+      assert.equal(failure(decode({ id: 'c-1', text: 'hi' })).code, ErrorCode.UnknownType);
+      assert.equal(failure(decode({ type: 1 })).code, ErrorCode.UnknownType);
+      assert.equal(failure(decode({ type: null })).code, ErrorCode.UnknownType);
+    });
+
+    it('matches types case-sensitively', () => {
+      assert.equal(failure(decode({ type: 'JOIN', room: 'lobby', name: 'Ann' })).code, ErrorCode.UnknownType);
+    });
+
+    it('does not echo an unusable id as ref', () => {
+      assert.equal(failure(decode({ type: 'nope', id: 7 })).ref, undefined);
+      assert.equal(failure(decode({ type: 'nope', id: 'x'.repeat(65) })).ref, undefined);
+    });
+  });
+
+  describe('join', () => {
+    it('accepts a join and trims name and room', () => {
+      assert.deepEqual(success(decode({ type: 'join', room: '  Lobby ', name: '\tAnn  ' })), {
+        type: 'join',
+        room: 'Lobby',
+        name: 'Ann',
+      });
+    });
+
+    it('keeps a valid since', () => {
+      assert.deepEqual(success(decode({ type: 'join', room: 'lobby', name: 'Ann', since: 0 })), {
+        type: 'join',
+        room: 'lobby',
+        name: 'Ann',
+        since: 0,
+      });
+    });
+
+    it('refuses missing room or name with CHAT_ERR_INVALID_MESSAGE', () => {
+      assert.equal(failure(decode({ type: 'join', room: 'lobby' })).code, ErrorCode.InvalidMessage);
+      assert.equal(failure(decode({ type: 'join', name: 'Ann' })).code, ErrorCode.InvalidMessage);
+    });
+
+    it('refuses wrong field types with CHAT_ERR_INVALID_MESSAGE', () => {
+      assert.equal(failure(decode({ type: 'join', room: 5, name: 'Ann' })).code, ErrorCode.InvalidMessage);
+      assert.equal(failure(decode({ type: 'join', room: 'lobby', name: ['Ann'] })).code, ErrorCode.InvalidMessage);
+      for (const since of [-1, 1.5, '3', null]) {
+        assert.equal(failure(decode({ type: 'join', room: 'lobby', name: 'Ann', since })).code, ErrorCode.InvalidMessage, `since=${since}`);
+      }
+    });
+
+    it('refuses an empty or whitespace name with CHAT_ERR_INVALID_NAME', () => {
+      assert.equal(failure(decode({ type: 'join', room: 'lobby', name: '' })).code, ErrorCode.InvalidName);
+      assert.equal(failure(decode({ type: 'join', room: 'lobby', name: ' \t\n ' })).code, ErrorCode.InvalidName);
+    });
+
+    it(`accepts a name of ${NAME_MAX_LENGTH} characters and refuses ${NAME_MAX_LENGTH + 1}`, () => {
+      assert.equal(success(decode({ type: 'join', room: 'lobby', name: `  ${'n'.repeat(NAME_MAX_LENGTH)}  ` })).type, 'join');
+      assert.equal(failure(decode({ type: 'join', room: 'lobby', name: 'n'.repeat(NAME_MAX_LENGTH + 1) })).code, ErrorCode.InvalidName);
+    });
+
+    for (const room of ['', '   ', '-lobby', '.hidden', 'a/b', '../etc', 'room<script>', 'tab\there', 'x'.repeat(ROOM_MAX_LENGTH + 1)]) {
+      it(`refuses room ${JSON.stringify(room.length > 20 ? `${room.slice(0, 8)}…(${room.length})` : room)} with CHAT_ERR_INVALID_ROOM`, () => {
+        assert.equal(failure(decode({ type: 'join', room, name: 'Ann' })).code, ErrorCode.InvalidRoom);
+      });
+    }
+
+    for (const room of ['lobby', 'Team 7', 'build.bots_2-x', 'Café', '日本語', 'x'.repeat(ROOM_MAX_LENGTH)]) {
+      it(`accepts room ${JSON.stringify(room)}`, () => {
+        const message = success(decode({ type: 'join', room, name: 'Ann' }));
+        assert.equal(message.type === 'join' && message.room, room);
+      });
+    }
+
+    it('checks the name before the room', () => {
+      assert.equal(failure(decode({ type: 'join', room: '', name: '' })).code, ErrorCode.InvalidName);
+    });
+  });
+
+  describe('send', () => {
+    it('accepts a send and keeps its text exactly (no trimming of the body)', () => {
+      assert.deepEqual(success(decode({ type: 'send', id: 'c-1', text: '  hello\n' })), { type: 'send', id: 'c-1', text: '  hello\n' });
+    });
+
+    it('refuses missing id or text with CHAT_ERR_INVALID_MESSAGE, echoing a readable id', () => {
+      const noText = failure(decode({ type: 'send', id: 'c-2' }));
+      assert.equal(noText.code, ErrorCode.InvalidMessage);
+      assert.equal(noText.ref, 'c-2');
+      const noId = failure(decode({ type: 'send', text: 'hi' }));
+      assert.equal(noId.code, ErrorCode.InvalidMessage);
+      assert.equal(noId.ref, undefined);
+    });
+
+    it('refuses wrong types, an empty id and an over-long id with CHAT_ERR_INVALID_MESSAGE', () => {
+      assert.equal(failure(decode({ type: 'send', id: 'c-3', text: 42 })).code, ErrorCode.InvalidMessage);
+      assert.equal(failure(decode({ type: 'send', id: 3, text: 'hi' })).code, ErrorCode.InvalidMessage);
+      assert.equal(failure(decode({ type: 'send', id: '', text: 'hi' })).code, ErrorCode.InvalidMessage);
+      assert.equal(failure(decode({ type: 'send', id: 'x'.repeat(65), text: 'hi' })).code, ErrorCode.InvalidMessage);
+    });
+
+    for (const text of ['', ' ', '\n\t  \r\n', '\u00a0\u2003']) {
+      it(`refuses text ${JSON.stringify(text)} with CHAT_ERR_EMPTY_TEXT and ref`, () => {
+        const result = failure(decode({ type: 'send', id: 'c-4', text }));
+        assert.equal(result.code, ErrorCode.EmptyText);
+        assert.equal(result.ref, 'c-4');
+      });
+    }
+
+    it(`accepts exactly ${DEFAULT_MAX_TEXT_BYTES} bytes by default and refuses one more with CHAT_ERR_TEXT_TOO_LONG and ref`, () => {
+      assert.equal(success(decode({ type: 'send', id: 'c-5', text: 'a'.repeat(DEFAULT_MAX_TEXT_BYTES) })).type, 'send');
+      const result = failure(decode({ type: 'send', id: 'c-5', text: 'a'.repeat(DEFAULT_MAX_TEXT_BYTES + 1) }));
+      assert.equal(result.code, ErrorCode.TextTooLong);
+      assert.equal(result.ref, 'c-5');
+    });
+
+    it('counts UTF-8 bytes, not characters (2-byte é)', () => {
+      // 5 characters, 10 bytes.
+      assert.equal(failure(decode({ type: 'send', id: 'c-6', text: 'ééééé' }, 9)).code, ErrorCode.TextTooLong);
+      assert.equal(success(decode({ type: 'send', id: 'c-6', text: 'ééééé' }, 10)).type, 'send');
+    });
+
+    it('counts UTF-8 bytes, not characters (3-byte CJK)', () => {
+      // 4 characters, 12 bytes: 4 * 3 > 11 forces the real count.
+      assert.equal(failure(decode({ type: 'send', id: 'c-7', text: '日本語字' }, 11)).code, ErrorCode.TextTooLong);
+      assert.equal(success(decode({ type: 'send', id: 'c-7', text: '日本語字' }, 12)).type, 'send');
+    });
+
+    it('counts a surrogate pair as 4 bytes', () => {
+      // 2 emoji: 4 UTF-16 code units, 8 UTF-8 bytes.
+      assert.equal(failure(decode({ type: 'send', id: 'c-8', text: '😀😀' }, 7)).code, ErrorCode.TextTooLong);
+      assert.equal(success(decode({ type: 'send', id: 'c-8', text: '😀😀' }, 8)).type, 'send');
+    });
+
+    it('refuses multi-byte text over the default limit even though its character count is under it', () => {
+      const text = 'é'.repeat(DEFAULT_MAX_TEXT_BYTES / 2 + 1);
+      assert.ok(text.length < DEFAULT_MAX_TEXT_BYTES);
+      assert.equal(failure(decode({ type: 'send', id: 'c-9', text })).code, ErrorCode.TextTooLong);
+    });
+
+    it('reports empty text before length', () => {
+      assert.equal(failure(decode({ type: 'send', id: 'c-10', text: ' '.repeat(20) }, 4)).code, ErrorCode.EmptyText);
+    });
+  });
+
+  describe('leave', () => {
+    it('accepts a leave', () => {
+      assert.deepEqual(success(decode({ type: 'leave' })), { type: 'leave' });
+    });
+  });
+});
+
+describe('decodeServerMessage', () => {
+  const member = { id: 'abc', name: 'Ann' };
+  const chat = { type: 'message', room: 'lobby', seq: 1, ts: 1_700_000_000_000, from: member, clientId: 'c-1', text: 'hi' };
+  const valid = [
+    {
+      type: 'welcome',
+      protocol: 1,
+      room: 'lobby',
+      you: member,
+      members: [member],
+      history: [chat],
+      lastSeq: 1,
+      limits: { maxTextBytes: 8192 },
+    },
+    chat,
+    { type: 'ack', id: 'c-1', seq: 1, ts: 1 },
+    { type: 'memberJoined', room: 'lobby', member },
+    { type: 'memberLeft', room: 'lobby', member },
+    { type: 'error', code: ErrorCode.NotJoined, message: 'join first' },
+    { type: 'error', code: ErrorCode.EmptyText, message: 'empty', ref: 'c-1' },
+  ];
+
+  for (const message of valid) {
+    it(`accepts a ${message.type}${'ref' in message ? ' with ref' : ''}`, () => {
+      assert.deepEqual(success(decodeServerMessage(JSON.stringify(message))), message);
+    });
+  }
+
+  it('refuses a frame that is not JSON with CHAT_ERR_INVALID_JSON', () => {
+    assert.equal(failure(decodeServerMessage('h')).code, ErrorCode.InvalidJson);
+  });
+
+  it('refuses unknown types and malformed messages with CHAT_ERR_INVALID_MESSAGE', () => {
+    for (const value of [
+      null,
+      [],
+      { type: 'shout' },
+      { type: 'ack', id: 'c-1', seq: 0, ts: 1 },
+      { type: 'ack', id: 'c-1', seq: 1.5, ts: 1 },
+      { ...chat, from: { id: 'abc' } },
+      { type: 'memberJoined', room: 'lobby' },
+      { type: 'error', message: 'no code' },
+    ]) {
+      assert.equal(failure(decodeServerMessage(JSON.stringify(value))).code, ErrorCode.InvalidMessage, JSON.stringify(value));
+    }
+  });
+});
+
+describe('isValidCloseCode', () => {
+  it('accepts every code LanChat sends', () => {
+    for (const code of Object.values(CloseCode)) assert.equal(isValidCloseCode(code), true, String(code));
+  });
+
+  it('accepts the RFC 6455 codes an endpoint may send and the 3000–4999 ranges', () => {
+    for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4001, 4999]) {
+      assert.equal(isValidCloseCode(code), true, String(code));
+    }
+  });
+
+  it('refuses reserved, unassigned and out-of-range codes', () => {
+    for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535, -1000]) {
+      assert.equal(isValidCloseCode(code), false, String(code));
+    }
+  });
+});

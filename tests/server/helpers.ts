@@ -1,0 +1,323 @@
+/**
+ * Test clients for the integration suites: a raw `ws` client for `/ws` and a
+ * sockjs-client (running in Node) for `/sockjs`. Both collect every frame the
+ * server sends, validate it with the shared protocol decoder, and let a test
+ * wait for concrete messages — never for a fixed time.
+ */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import SockJS from 'sockjs-client';
+import WebSocket from 'ws';
+
+import { decodeServerMessage, type ServerMessage, type ServerMessageMap } from '../../server/protocol';
+
+/** Default wait for one expected event. Generous: CI machines are slow, passing tests never wait it out. */
+export const EVENT_TIMEOUT_MS = 5_000;
+
+/** SockJS transports sockjs-client can use from Node. */
+export type SockJsTransportName = 'websocket' | 'xhr-streaming' | 'xhr-polling';
+
+/** How a test client reaches the host: the raw endpoint or one SockJS transport. */
+export type ClientKind = 'ws' | SockJsTransportName;
+
+/** Every way of connecting, for suites that run once per transport. */
+export const CLIENT_KINDS: readonly ClientKind[] = ['ws', 'websocket', 'xhr-streaming', 'xhr-polling'];
+
+/** How a connection ended. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** Rejects with a descriptive error unless `promise` settles within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `http://127.0.0.1:<port>` for a bound address. */
+export function baseUrl(address: AddressInfo): string {
+  return `http://127.0.0.1:${address.port}`;
+}
+
+interface Waiter {
+  predicate: (message: ServerMessage) => boolean;
+  resolve: (message: ServerMessage) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * What both test clients share: an inbox of decoded server messages that
+ * tests consume in order, and the close event.
+ */
+export abstract class TestClient {
+  /** Every message received, consumed or not, in arrival order. */
+  readonly received: ServerMessage[] = [];
+  /** Frames that did not match the protocol schema (should stay empty). */
+  readonly invalidFrames: string[] = [];
+  /** Resolves when the connection closes. */
+  readonly closed: Promise<CloseInfo>;
+  #inbox: ServerMessage[] = [];
+  #waiters: Waiter[] = [];
+  #closeInfo: CloseInfo | undefined;
+  #resolveClosed!: (info: CloseInfo) => void;
+
+  constructor(readonly label: string) {
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Sends one raw text frame. */
+  abstract sendRaw(data: string): void;
+
+  /** Closes the client side (no-op when already closed). */
+  abstract close(): void;
+
+  /** Encodes and sends a message. */
+  send(message: unknown): void {
+    this.sendRaw(JSON.stringify(message));
+  }
+
+  /** Whether the connection has closed. */
+  get isClosed(): boolean {
+    return this.#closeInfo !== undefined;
+  }
+
+  /** Received but not yet consumed messages. */
+  pending(): ServerMessage[] {
+    return [...this.#inbox];
+  }
+
+  /**
+   * Consumes the first message (already received or still to come) matching
+   * `predicate`. Earlier non-matching messages stay in the inbox.
+   */
+  waitFor(predicate: (message: ServerMessage) => boolean, timeoutMs = EVENT_TIMEOUT_MS, what = 'a matching message'): Promise<ServerMessage> {
+    if (this.invalidFrames.length > 0) {
+      return Promise.reject(new Error(`${this.label} received frames outside the protocol: ${this.invalidFrames.join(' | ')}`));
+    }
+    const index = this.#inbox.findIndex(predicate);
+    if (index !== -1) return Promise.resolve(this.#inbox.splice(index, 1)[0] as ServerMessage);
+    if (this.#closeInfo) {
+      return Promise.reject(new Error(`${this.label} is closed (${this.#closeInfo.code}) while waiting for ${what}`));
+    }
+    let waiter!: Waiter;
+    const promise = new Promise<ServerMessage>((resolve, reject) => {
+      waiter = { predicate, resolve, reject };
+      this.#waiters.push(waiter);
+    });
+    return withTimeout(promise, timeoutMs, `${what} on ${this.label}`).finally(() => {
+      this.#waiters = this.#waiters.filter((entry) => entry !== waiter);
+    });
+  }
+
+  /** Consumes the next message of `type` (skipping, but keeping, others). */
+  async next<T extends keyof ServerMessageMap>(type: T, timeoutMs = EVENT_TIMEOUT_MS): Promise<ServerMessageMap[T]> {
+    const message = await this.waitFor((candidate) => candidate.type === type, timeoutMs, `"${type}"`);
+    return message as ServerMessageMap[T];
+  }
+
+  /** Consumes the very next message, whatever its type. */
+  nextAny(timeoutMs = EVENT_TIMEOUT_MS): Promise<ServerMessage> {
+    return this.waitFor(() => true, timeoutMs, 'any message');
+  }
+
+  /** Sends `join` and returns the `welcome`. */
+  async join(room: string, name: string, since?: number): Promise<ServerMessageMap['welcome']> {
+    this.send(since === undefined ? { type: 'join', room, name } : { type: 'join', room, name, since });
+    return this.next('welcome');
+  }
+
+  /** Resolves with the close event, or rejects after `timeoutMs`. */
+  waitClosed(timeoutMs = EVENT_TIMEOUT_MS): Promise<CloseInfo> {
+    return withTimeout(this.closed, timeoutMs, `close of ${this.label}`);
+  }
+
+  protected onFrame(raw: string): void {
+    const decoded = decodeServerMessage(raw);
+    if (!decoded.ok) {
+      this.invalidFrames.push(raw);
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`${this.label} received a frame outside the protocol: ${raw}`));
+      return;
+    }
+    const message = decoded.message;
+    this.received.push(message);
+    const waiter = this.#waiters.find((entry) => entry.predicate(message));
+    if (waiter) {
+      this.#waiters = this.#waiters.filter((entry) => entry !== waiter);
+      waiter.resolve(message);
+    } else {
+      this.#inbox.push(message);
+    }
+  }
+
+  protected onClosed(info: CloseInfo): void {
+    if (this.#closeInfo) return;
+    this.#closeInfo = info;
+    this.#resolveClosed(info);
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(new Error(`${this.label} closed (${info.code} ${info.reason}) while waiting`));
+    }
+  }
+}
+
+/** A raw RFC 6455 client of `/ws`. */
+export class WsTestClient extends TestClient {
+  readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket, label: string) {
+    super(label);
+    this.socket = socket;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) this.invalidFrames.push('<binary frame>');
+      else this.onFrame(data.toString());
+    });
+    socket.on('close', (code, reason) => this.onClosed({ code, reason: reason.toString() }));
+    // A test that provokes a server close (1009) also sees the client-side error; the close is what it asserts.
+    socket.on('error', () => undefined);
+  }
+
+  /** Opens `/ws` (or `path`) and resolves once the socket is open. */
+  static async connect(address: AddressInfo, label = 'ws', path = '/ws'): Promise<WsTestClient> {
+    const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`);
+    const client = new WsTestClient(socket, label);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+        socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+      }),
+      EVENT_TIMEOUT_MS,
+      `open of ${label}`,
+    );
+    return client;
+  }
+
+  sendRaw(data: string): void {
+    this.socket.send(data);
+  }
+
+  /** Sends one binary frame. */
+  sendBinary(data: Buffer): void {
+    this.socket.send(data, { binary: true });
+  }
+
+  close(): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, 'test done');
+  }
+
+  /** Drops the TCP connection without a close handshake, as a crashed client would. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** A sockjs-client (in Node) of `/sockjs`, pinned to one transport. */
+export class SockJsTestClient extends TestClient {
+  /** sockjs-client's socket (typed as the DOM WebSocket it imitates). */
+  readonly sock: globalThis.WebSocket;
+
+  private constructor(sock: globalThis.WebSocket, label: string) {
+    super(label);
+    this.sock = sock;
+    sock.onmessage = (event: MessageEvent) => this.onFrame(String(event.data));
+    sock.onclose = (event: CloseEvent) => this.onClosed({ code: event.code, reason: event.reason });
+  }
+
+  /** Opens `/sockjs` with only `transport` allowed and resolves once the session is open. */
+  static async connect(address: AddressInfo, transport: SockJsTransportName, label: string = transport): Promise<SockJsTestClient> {
+    const sock = new SockJS(`${baseUrl(address)}/sockjs`, null, { transports: [transport] });
+    const client = new SockJsTestClient(sock, label);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        sock.onopen = () => resolve();
+        client.closed.then((info) => reject(new Error(`sockjs ${transport} closed before opening: ${info.code} ${info.reason}`)), reject);
+      }),
+      EVENT_TIMEOUT_MS,
+      `open of ${label}`,
+    );
+    // sockjs-client falls back silently; a test of one transport must really use it.
+    const actual = (sock as unknown as { transport?: string }).transport;
+    if (actual !== transport) throw new Error(`sockjs-client chose ${String(actual)} instead of ${transport}`);
+    return client;
+  }
+
+  sendRaw(data: string): void {
+    this.sock.send(data);
+  }
+
+  close(): void {
+    if (this.sock.readyState === 0 || this.sock.readyState === 1) this.sock.close(1000, 'test done');
+  }
+}
+
+/** Connects a client of the given kind. */
+export function connectClient(address: AddressInfo, kind: ClientKind, label: string = kind): Promise<TestClient> {
+  return kind === 'ws' ? WsTestClient.connect(address, label) : SockJsTestClient.connect(address, kind, label);
+}
+
+/** Closes every client still open and waits for the closes to land. */
+export async function closeAll(clients: Iterable<TestClient>): Promise<void> {
+  const waits: Promise<unknown>[] = [];
+  for (const client of clients) {
+    if (client.isClosed) continue;
+    client.close();
+    waits.push(client.waitClosed().catch(() => undefined));
+  }
+  await Promise.all(waits);
+}
+
+/** A plain HTTP GET with the path sent verbatim (no URL normalisation, unlike fetch). */
+export function httpGet(address: AddressInfo, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: address.port, path, method, agent: false }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+        response.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    }),
+    EVENT_TIMEOUT_MS,
+    `${method} ${path}`,
+  );
+}
+
+/** Opens an upgrade request to `path` and resolves with the HTTP status the server answered instead of upgrading. */
+export function upgradeStatus(address: AddressInfo, path: string): Promise<number> {
+  return withTimeout(
+    new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`);
+      socket.on('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        response.resume();
+        socket.terminate();
+      });
+      socket.on('open', () => {
+        socket.terminate();
+        reject(new Error(`${path} accepted the upgrade`));
+      });
+      socket.on('error', (error) => reject(error));
+    }),
+    EVENT_TIMEOUT_MS,
+    `upgrade response for ${path}`,
+  );
+}
+
+let idCounter = 0;
+
+/** A fresh client message id, unique within this test process. */
+export function clientId(prefix = 'm'): string {
+  idCounter += 1;
+  return `${prefix}-${process.pid}-${idCounter}`;
+}
