@@ -10,7 +10,7 @@
  * @public
  */
 import { ErrorCode } from './error-codes';
-import { NAME_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN, DEFAULT_MAX_TEXT_BYTES } from './limits';
+import { CLIENT_ID_MAX_LENGTH, DEFAULT_MAX_TEXT_BYTES, NAME_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './limits';
 import {
   CLIENT_MESSAGE_TYPES,
   ClientMessageSchema,
@@ -83,7 +83,7 @@ export function decodeClientMessage(raw: string, options: DecodeOptions = {}): D
     return fail(ErrorCode.InvalidMessage, 'A message must be a JSON object with a "type" field.');
   }
   const record = value as Record<string, unknown>;
-  const ref = typeof record.id === 'string' && record.id.length <= 64 ? record.id : undefined;
+  const ref = typeof record.id === 'string' && record.id.length <= CLIENT_ID_MAX_LENGTH ? record.id : undefined;
   if (typeof record.type !== 'string' || !KNOWN_CLIENT_TYPES.has(record.type)) {
     return fail(ErrorCode.UnknownType, `Unknown message type; expected one of: ${CLIENT_MESSAGE_TYPES.join(', ')}.`, ref);
   }

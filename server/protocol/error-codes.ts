@@ -22,8 +22,6 @@ export const ErrorCode = {
   TextTooLong: 'CHAT_ERR_TEXT_TOO_LONG',
   /** A `send` or `leave` arrived before a successful `join`. */
   NotJoined: 'CHAT_ERR_NOT_JOINED',
-  /** The connection already joined a room. */
-  AlreadyJoined: 'CHAT_ERR_ALREADY_JOINED',
   /** Someone in the room already uses that name. */
   NameTaken: 'CHAT_ERR_NAME_TAKEN',
   /** The host hit an unexpected error handling this message. */

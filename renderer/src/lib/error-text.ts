@@ -33,7 +33,6 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.EmptyText]: 'An empty message cannot be sent.',
   [ErrorCode.TextTooLong]: 'That message is too long for this host.',
   [ErrorCode.NotJoined]: 'You are not in the room yet; try again in a moment.',
-  [ErrorCode.AlreadyJoined]: 'This connection is already in a room.',
   [ErrorCode.NameTaken]: 'Someone in this room already uses that name. Pick another one.',
   [ErrorCode.Internal]: 'The host hit an unexpected problem with that request.',
 };
