@@ -8,7 +8,19 @@ import type { HostScope } from './ipc-contract';
 
 /** Main → utility process. */
 export type ToHostProcess =
-  | { type: 'start'; port: number; host: string; room: string; scope: HostScope; webRoot: string; version: string }
+  | {
+      type: 'start';
+      port: number;
+      host: string;
+      room: string;
+      scope: HostScope;
+      password?: string;
+      maxMembers?: number;
+      webRoot: string;
+      /** SQLite file holding the rooms' history (in the user-data directory). */
+      dataPath: string;
+      version: string;
+    }
   | { type: 'stop' };
 
 /** Utility process → main. */

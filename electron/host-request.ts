@@ -5,11 +5,13 @@
  *
  * @public
  */
-import { ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../server/protocol/limits';
+import { PASSWORD_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../server/protocol/limits';
 
 import type { HostError, HostRequest } from './ipc-contract';
 
 const MAX_PORT = 65_535;
+/** Upper bound of the max-members option a user may set from the UI. */
+const MAX_MEMBERS_LIMIT = 10_000;
 
 /**
  * Returns the request with a trimmed room name, or the error to show.
@@ -19,7 +21,7 @@ const MAX_PORT = 65_535;
 export function parseHostRequest(value: unknown): HostRequest | HostError {
   const invalid = (message: string): HostError => ({ code: 'HOST_ERR_INVALID_REQUEST', message });
   if (typeof value !== 'object' || value === null) return invalid('Missing hosting options.');
-  const { port, room, scope } = value as Record<string, unknown>;
+  const { port, room, scope, password, maxMembers } = value as Record<string, unknown>;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     return invalid(`The port must be a whole number from 0 to ${MAX_PORT}.`);
   }
@@ -29,7 +31,20 @@ export function parseHostRequest(value: unknown): HostRequest | HostError {
     return invalid(`A room name must be 1 to ${ROOM_MAX_LENGTH} letters, digits, spaces, dots, dashes or underscores.`);
   }
   if (scope !== 'lan' && scope !== 'local') return invalid('Choose who can reach the room.');
-  return { port, room: trimmed, scope };
+  const request: HostRequest = { port, room: trimmed, scope };
+  if (password !== undefined && password !== '') {
+    if (typeof password !== 'string' || password.length > PASSWORD_MAX_LENGTH) {
+      return invalid(`A password may have at most ${PASSWORD_MAX_LENGTH} characters.`);
+    }
+    request.password = password;
+  }
+  if (maxMembers !== undefined && maxMembers !== null) {
+    if (typeof maxMembers !== 'number' || !Number.isInteger(maxMembers) || maxMembers < 1 || maxMembers > MAX_MEMBERS_LIMIT) {
+      return invalid(`Max members must be a whole number from 1 to ${MAX_MEMBERS_LIMIT}.`);
+    }
+    request.maxMembers = maxMembers;
+  }
+  return request;
 }
 
 /** Whether a parse result is an error. @public */

@@ -24,6 +24,10 @@ export interface HostRequest {
   /** The room created on start (others may still create more rooms on this host). */
   room: string;
   scope: HostScope;
+  /** Optional password for the room; members must give it to join. */
+  password?: string;
+  /** Most members the room admits; omitted = the host's default. */
+  maxMembers?: number;
 }
 
 /** Why hosting failed, as a stable code the UI turns into words. */
@@ -48,6 +52,8 @@ export interface HostStatus {
   /** The room created on start. */
   room?: string;
   scope?: HostScope;
+  /** Whether the room needs a password. */
+  protected?: boolean;
   /** URL this app's own window uses to reach the host (loopback). */
   localUrl?: string;
   /** URLs others type or open to join: one per LAN address (loopback only for scope 'local'). */
@@ -77,7 +83,12 @@ export const IpcChannel = {
 /** Push channels (main → renderer). */
 export const IpcPush = {
   HostStatusChanged: 'host:status-changed',
+  /** The computer woke from sleep or the screen was unlocked: sockets may be dead, reconnect now. */
+  SystemResumed: 'system:resumed',
 } as const;
+
+/** Why the system push was sent. */
+export type SystemResumeReason = 'resume' | 'unlock-screen';
 
 /** Signal channels (renderer → main, no response). */
 export const IpcSignal = {
@@ -96,6 +107,7 @@ export interface IpcInvokeMap {
 /** Payload type of every push channel. */
 export interface IpcPushMap {
   [IpcPush.HostStatusChanged]: HostStatus;
+  [IpcPush.SystemResumed]: SystemResumeReason;
 }
 
 /** An invoke channel name. */

@@ -4,11 +4,15 @@
  *
  * @public
  */
+import { join } from 'node:path';
+
 import { app, BrowserWindow } from 'electron';
 
+import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
 import { setupMenu } from './menu';
+import { setupPowerEvents } from './power';
 import { setupServerHost } from './server-host';
 import { createMainWindow, setupWindows } from './windows';
 
@@ -18,8 +22,25 @@ const userDataOverride = process.env.LANCHAT_USER_DATA_DIR;
 if (userDataOverride) app.setPath('userData', userDataOverride);
 
 app.setName('LanChat');
+registerAppScheme();
+
+// One app per profile: the host's SQLite history has no file locking
+// (node-sqlite3-wasm), so two copies must never share a user-data
+// directory. A second launch focuses the first one's window instead.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+}
 
 function onReady(): void {
+  setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
   setupServerHost();
   handle(IpcChannel.GetAppInfo, () => ({
@@ -27,6 +48,7 @@ function onReady(): void {
     electron: process.versions.electron ?? '',
     platform: process.platform,
   }));
+  setupPowerEvents();
   setupMenu();
   setupWindows();
   app.on('activate', () => {

@@ -17,6 +17,7 @@ import {
   type HostRequest,
   type HostResult,
   type HostStatus,
+  type SystemResumeReason,
 } from './ipc-contract';
 
 const bridge = {
@@ -46,6 +47,21 @@ const bridge = {
     };
     ipcRenderer.send(IpcSignal.RendererReady);
     return unsubscribe;
+  },
+  /**
+   * Calls `callback` when the computer wakes from sleep or the screen is
+   * unlocked, so the page can reconnect at once instead of waiting for a
+   * dead socket to time out.
+   *
+   * @returns a function that removes the listener
+   */
+  onSystemResume(callback: (reason: SystemResumeReason) => void): () => void {
+    const listener = (_event: IpcRendererEvent, reason: SystemResumeReason): void => callback(reason);
+    ipcRenderer.on(IpcPush.SystemResumed, listener);
+    ipcRenderer.send(IpcSignal.RendererReady);
+    return () => {
+      ipcRenderer.removeListener(IpcPush.SystemResumed, listener);
+    };
   },
 };
 

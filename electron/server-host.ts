@@ -26,6 +26,9 @@ import {
 /** How long the utility process may take to exit after `stop` before it is killed. */
 const STOP_TIMEOUT_MS = 5_000;
 
+/** The host's history database, inside the user-data directory. */
+const HISTORY_FILE = 'history.sqlite';
+
 const BIND_ADDRESS = { lan: '0.0.0.0', local: '127.0.0.1' } as const;
 
 const NODE_ERROR_TO_HOST: Record<string, HostErrorCode> = {
@@ -80,7 +83,10 @@ export class ServerHost {
       host: BIND_ADDRESS[request.scope],
       room: request.room,
       scope: request.scope,
+      password: request.password,
+      maxMembers: request.maxMembers,
       webRoot: join(__dirname, '..', 'renderer'),
+      dataPath: join(app.getPath('userData'), HISTORY_FILE),
       version: app.getVersion(),
     };
 
@@ -107,6 +113,7 @@ export class ServerHost {
         port: outcome.port,
         room: request.room,
         scope: request.scope,
+        protected: request.password !== undefined,
         localUrl: `http://127.0.0.1:${outcome.port}`,
         shareUrls: shareableUrls(BIND_ADDRESS[request.scope], outcome.port),
       });

@@ -38,8 +38,9 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
     server = createChatServer({
       port: message.port,
       host: message.host,
-      rooms: [message.room],
+      rooms: [{ name: message.room, password: message.password, maxMembers: message.maxMembers }],
       webRoot: message.webRoot,
+      dataPath: message.dataPath,
       logger,
       version: message.version,
     });

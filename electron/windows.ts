@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 import { BrowserWindow, session, shell } from 'electron';
 
+import { APP_INDEX_URL } from './app-protocol';
+
 const WINDOW_SIZE = { width: 1100, height: 760, minWidth: 420, minHeight: 520 } as const;
 
 /** Opens the main window. @public */
@@ -28,7 +30,7 @@ export function createMainWindow(): BrowserWindow {
   });
   window.once('ready-to-show', () => window.show());
 
-  const indexUrl = new URL(`file://${join(__dirname, '..', 'renderer', 'index.html')}`).href;
+  const indexUrl = APP_INDEX_URL;
   // The page is our own bundle; any navigation elsewhere (a clicked link, a
   // script) is refused, and http(s) links open in the user's browser.
   window.webContents.on('will-navigate', (event, url) => {

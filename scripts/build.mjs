@@ -68,7 +68,9 @@ async function bundle(entries, format) {
     sourcemap: 'linked',
     // electron is provided by the runtime; bufferutil and utf-8-validate are
     // optional native speed-ups that ws loads only if present.
-    external: ['electron', 'bufferutil', 'utf-8-validate'],
+    // node-sqlite3-wasm loads its .wasm file from beside its own script, so
+    // it stays a runtime dependency instead of being bundled.
+    external: ['electron', 'bufferutil', 'utf-8-validate', 'node-sqlite3-wasm'],
     logLevel: 'warning',
   });
 }

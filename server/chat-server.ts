@@ -13,10 +13,15 @@ import type { Duplex } from 'node:stream';
 import type { ClientConnection } from './client-connection';
 import { CLOSE_GRACE_MS, SOCKJS_CLIENT_PATH } from './constants';
 import { HostStartError } from './errors';
+import { GroupCommitter } from './group-commit';
+import { startLivenessSweep } from './heartbeat';
+import { openHistoryStore, type HistoryStore } from './history-store';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions } from './options';
+import { createOriginCheck } from './origin-check';
 import { CloseCode, ENDPOINT_PATHS, PROTOCOL_VERSION } from './protocol';
-import { RoomRegistry } from './rooms';
+import { RoomRegistry, roomKey } from './rooms';
 import { ChatSession, type SessionContext } from './session';
+import { createSockJsTestServices, type SockJsTestServices } from './sockjs-test-services';
 import { serveStatic } from './static-files';
 import { createSockJsTransport, type SockJsTransport } from './transports/sockjs';
 import { createWsTransport, type WsTransport } from './transports/ws';
@@ -35,7 +40,8 @@ export interface HealthReport {
   members: number;
   /** Open client connections, joined or not. */
   connections: number;
-  rooms: Array<{ name: string; members: number; lastSeq: number }>;
+  /** Protected rooms show only their name: a visitor without the password learns nothing else. */
+  rooms: Array<{ name: string; protected: boolean; members?: number; lastSeq?: number }>;
 }
 
 /** A LanChat host. @public */
@@ -78,9 +84,24 @@ function isUnder(pathname: string, prefix: string): boolean {
 export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const config: ResolvedOptions = resolveOptions(options);
   const { logger } = config;
-  const rooms = new RoomRegistry(config.maxHistoryPerRoom);
-  for (const name of config.rooms) rooms.getOrCreate(name.trim());
-  const connections = new Set<ClientConnection>();
+  const store: HistoryStore = openHistoryStore(config.dataPath);
+  const committer = new GroupCommitter(store, logger);
+  const rooms = new RoomRegistry(
+    { maxHistory: config.maxHistoryPerRoom, maxRooms: config.maxRooms, defaultMaxMembers: config.maxMembersPerRoom },
+    { store, committer },
+    config.now,
+  );
+  for (const room of config.rooms) {
+    rooms.create(room.name, { password: room.password, maxMembers: room.maxMembers ?? config.maxMembersPerRoom });
+  }
+  // Rooms people created by joining come back after a restart, with their
+  // history, as open rooms (passwords are configuration, never stored).
+  const configured = new Set(config.rooms.map((room) => roomKey(room.name)));
+  for (const stored of store.rooms()) {
+    if (!configured.has(roomKey(stored.name))) rooms.getOrCreate(stored.name);
+  }
+  const sessions = new Map<ClientConnection, ChatSession>();
+  const isAllowedOrigin = createOriginCheck(config.allowedOrigins);
   const startedAt = Date.now();
   let state: ChatServerState = 'idle';
   let closing: Promise<void> | undefined;
@@ -90,6 +111,8 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     logger,
     maxTextBytes: config.maxTextBytes,
     historyOnJoin: config.historyOnJoin,
+    idleTimeoutMs: config.idleTimeoutMs,
+    rateLimit: config.rateLimit,
     now: config.now,
   };
 
@@ -98,48 +121,81 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       connection.close(CloseCode.GoingAway, 'server closing');
       return;
     }
-    connections.add(connection);
-    connection.onClose(() => connections.delete(connection));
-    new ChatSession(connection, context);
+    if (sessions.size >= config.maxConnections) {
+      logger.warn('connection refused: host full', { maxConnections: config.maxConnections });
+      connection.close(CloseCode.HostFull, 'host full');
+      return;
+    }
+    sessions.set(connection, new ChatSession(connection, context));
+    connection.onClose(() => sessions.delete(connection));
   };
 
+  const sendQueueLimits = { sendBufferBytes: config.sendBufferBytes, sendTimeLimitMs: config.sendTimeLimitMs };
   const ws: WsTransport = createWsTransport({
+    ...sendQueueLimits,
     maxPayload: config.maxFrameBytes,
+    pingIntervalMs: config.pingIntervalMs,
     onConnection,
     logger,
     nextId: nextConnectionId,
+    now: config.now,
   });
-  const sockJs: SockJsTransport = createSockJsTransport({
-    prefix: ENDPOINT_PATHS.sockJs,
+  const sockJsShared = {
+    ...sendQueueLimits,
     heartbeatMs: config.sockjs.heartbeatMs,
     disconnectDelayMs: config.sockjs.disconnectDelayMs,
     streamBytesLimit: config.sockjs.streamBytesLimit,
+    messageCacheSize: config.sockjs.messageCacheSize,
     websocket: config.sockjs.websocket,
+    sessionCookie: config.sockjs.sessionCookie,
     sockjsClientUrl: SOCKJS_CLIENT_PATH,
-    onConnection,
     logger,
     nextId: nextConnectionId,
-  });
+    now: config.now,
+  };
+  const sockJs: SockJsTransport = createSockJsTransport({ ...sockJsShared, prefix: ENDPOINT_PATHS.sockJs, onConnection });
+  const testServices: SockJsTestServices | undefined = config.sockjsTestServices
+    ? createSockJsTestServices(sockJsShared)
+    : undefined;
+  let stopLiveness: (() => void) | undefined;
 
   const health = (): HealthReport => {
-    const roomList = rooms.all().map((room) => ({ name: room.name, members: room.size, lastSeq: room.lastSeq }));
+    const roomList = rooms
+      .all()
+      .map((room) =>
+        room.isProtected
+          ? { name: room.name, protected: true }
+          : { name: room.name, protected: false, members: room.size, lastSeq: room.lastSeq },
+      );
     return {
       status: 'ok',
       name: 'lanchat',
       version: config.version,
       protocol: PROTOCOL_VERSION,
       uptimeMs: Date.now() - startedAt,
-      members: roomList.reduce((sum, room) => sum + room.members, 0),
-      connections: connections.size,
+      members: rooms.all().reduce((sum, room) => sum + room.size, 0),
+      connections: sessions.size,
       rooms: roomList,
     };
+  };
+
+  const refuseOrigin = (request: IncomingMessage): void => {
+    logger.warn('refused a handshake from a foreign origin', { origin: request.headers.origin, path: pathOf(request) });
   };
 
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const pathname = pathOf(request);
     if (isUnder(pathname, ENDPOINT_PATHS.sockJs)) {
+      // Every SockJS transport is plain HTTP until it is not: the origin
+      // check runs on each request, not only on WebSocket upgrades.
+      if (!isAllowedOrigin(request)) {
+        refuseOrigin(request);
+        response.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Origin not allowed');
+        return;
+      }
       if (sockJs.handleRequest(request, response)) return;
     }
+    if (testServices?.handleRequest(request, response)) return;
     if (pathname === ENDPOINT_PATHS.health) {
       response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
       response.end(JSON.stringify(health()));
@@ -162,6 +218,12 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     // a reset during the handshake must not become an uncaught exception.
     socket.on('error', (error) => logger.debug('upgrade socket error', { error: error.message }));
     const pathname = pathOf(request);
+    const chatEndpoint = pathname === ENDPOINT_PATHS.webSocket || isUnder(pathname, ENDPOINT_PATHS.sockJs);
+    if (state === 'running' && chatEndpoint && !isAllowedOrigin(request)) {
+      refuseOrigin(request);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (state === 'running' && pathname === ENDPOINT_PATHS.webSocket) {
       ws.handleUpgrade(request, socket, head);
       return;
@@ -169,6 +231,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     if (state === 'running' && isUnder(pathname, ENDPOINT_PATHS.sockJs) && sockJs.handleUpgrade(request, socket, head)) {
       return;
     }
+    if (state === 'running' && testServices?.handleUpgrade(request, socket, head)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
 
@@ -195,6 +258,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       return new Promise<AddressInfo>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException): void => {
           state = 'closed';
+          store.close();
           const code = error.code ?? 'UNKNOWN';
           const message =
             code === 'EADDRINUSE'
@@ -209,6 +273,12 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
           httpServer.off('error', onError);
           httpServer.on('error', (error) => logger.error('http server error', { error: error.message }));
           state = 'running';
+          stopLiveness = startLivenessSweep({
+            idleTimeoutMs: config.idleTimeoutMs,
+            joinTimeoutMs: config.joinTimeoutMs,
+            now: config.now,
+            watched: () => Array.from(sessions, ([connection, session]) => ({ connection, joined: session.joined })),
+          });
           const address = httpServer.address() as AddressInfo;
           logger.info('LanChat host listening', { address: address.address, port: address.port });
           resolve(address);
@@ -218,15 +288,22 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     close() {
       if (closing) return closing;
       if (state === 'idle' || state === 'closed') {
+        if (state === 'idle') store.close();
         state = 'closed';
         closing = Promise.resolve();
         return closing;
       }
       state = 'closing';
+      stopLiveness?.();
       closing = new Promise<void>((resolve) => {
         ws.close(CloseCode.GoingAway, 'host shutting down');
         sockJs.close(CloseCode.GoingAway, 'host shutting down');
+        testServices?.close(CloseCode.GoingAway, 'host shutting down');
         httpServer.close(() => {
+          // Messages accepted but not yet committed are written before the
+          // database closes; their senders are gone, and they resend anyway.
+          committer.flush();
+          store.close();
           state = 'closed';
           resolve();
         });

@@ -8,6 +8,7 @@
  * @public
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,7 +28,28 @@ const USAGE = `Usage: lanchat-host [options]
   --host <address>      address to bind (default ${DEFAULT_BIND_ADDRESS}: the whole LAN;
                         127.0.0.1: this machine only)
   --room <name>         a room to create at start; repeatable (default: lobby)
+  --password <secret>   members must give this password to join the --room rooms
+  --max-members <n>     most members per room (default 1024)
+  --allowed-origin <o>  also accept browsers from this http(s)://host[:port] origin;
+                        repeatable; '*' accepts any (default: the host's own origin
+                        and the desktop app only)
+  --max-connections <n> most open connections (default 2048)
   --max-text-bytes <n>  longest message text in UTF-8 bytes (default 8192)
+  --max-frame-bytes <n> largest WebSocket frame on /ws; over it: close 1009 (default 65536)
+  --idle-timeout-ms <n> close connections silent this long (default 45000)
+  --rate-limit <n/s>    messages per connection: burst n, refilled over s seconds (default 30/10)
+  --send-buffer-bytes <n>   bytes queued for one client before it is cut off as slow (default 524288)
+  --send-time-limit-ms <n>  how long one client's queue may stay backed up (default 10000)
+  --sockjs-heartbeat-ms <n>       SockJS heartbeat interval (default 25000)
+  --sockjs-disconnect-delay-ms <n> SockJS session lifetime without a request (default 5000)
+  --sockjs-stream-bytes <n>       bytes per SockJS streaming response (default 131072)
+  --sockjs-message-cache <n>      messages a SockJS session holds between polls (default 100)
+  --sockjs-session-cookie         set the JSESSIONID cookie (sticky load balancers)
+  --sockjs-test-services          also mount the SockJS protocol test suite's services
+                                  (/echo, /disabled_websocket_echo, /cookie_needed_echo, /close)
+  --data <file>         SQLite file with the rooms' history (default:
+                        $XDG_DATA_HOME/lanchat/history.sqlite, i.e.
+                        ~/.local/share/lanchat/history.sqlite); ':memory:' keeps none
   --web-root <dir>      built web client to serve at / (default: the bundled one)
   --no-web              serve no web client
   --log-level <level>   debug | info | warn | error (default info)
@@ -41,6 +63,22 @@ function integerOption(name: string, value: string | undefined): number | undefi
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   return Number(value);
+}
+
+const MS_PER_SECOND = 1_000;
+
+/** The XDG data directory's lanchat/history.sqlite, where the CLI keeps history by default. */
+function defaultDataPath(): string {
+  const dataHome = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(dataHome, 'lanchat', 'history.sqlite');
+}
+
+/** Parses `--rate-limit 30/10` (30 messages, refilled over 10 s). */
+function rateLimitOption(value: string | undefined): { messages: number; intervalMs: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match) throw new UsageError(`--rate-limit must look like 30/10 (messages/seconds), got "${value}"`);
+  return { messages: Number(match[1]), intervalMs: Number(match[2]) * MS_PER_SECOND };
 }
 
 /** Version from the package.json next to dist/ (or the repo root under tsx). */
@@ -67,7 +105,23 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         room: { type: 'string', multiple: true },
+        password: { type: 'string' },
+        'max-members': { type: 'string' },
+        'allowed-origin': { type: 'string', multiple: true },
+        'max-connections': { type: 'string' },
         'max-text-bytes': { type: 'string' },
+        'max-frame-bytes': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'send-buffer-bytes': { type: 'string' },
+        'send-time-limit-ms': { type: 'string' },
+        'sockjs-heartbeat-ms': { type: 'string' },
+        'sockjs-disconnect-delay-ms': { type: 'string' },
+        'sockjs-stream-bytes': { type: 'string' },
+        'sockjs-message-cache': { type: 'string' },
+        'sockjs-session-cookie': { type: 'boolean' },
+        'sockjs-test-services': { type: 'boolean' },
+        data: { type: 'string' },
         'web-root': { type: 'string' },
         'no-web': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -93,11 +147,29 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const port = integerOption('port', values.port) ?? DEFAULT_PORT;
+    const maxMembers = integerOption('max-members', values['max-members']);
     server = createChatServer({
       port,
       host: values.host ?? DEFAULT_BIND_ADDRESS,
-      rooms: values.room ?? ['lobby'],
+      rooms: (values.room ?? ['lobby']).map((name) => ({ name, password: values.password, maxMembers })),
+      maxMembersPerRoom: maxMembers,
+      allowedOrigins: values['allowed-origin'],
+      maxConnections: integerOption('max-connections', values['max-connections']),
       maxTextBytes: integerOption('max-text-bytes', values['max-text-bytes']),
+      maxFrameBytes: integerOption('max-frame-bytes', values['max-frame-bytes']),
+      idleTimeoutMs: integerOption('idle-timeout-ms', values['idle-timeout-ms']),
+      rateLimit: rateLimitOption(values['rate-limit']),
+      sendBufferBytes: integerOption('send-buffer-bytes', values['send-buffer-bytes']),
+      sendTimeLimitMs: integerOption('send-time-limit-ms', values['send-time-limit-ms']),
+      sockjs: {
+        heartbeatMs: integerOption('sockjs-heartbeat-ms', values['sockjs-heartbeat-ms']),
+        disconnectDelayMs: integerOption('sockjs-disconnect-delay-ms', values['sockjs-disconnect-delay-ms']),
+        streamBytesLimit: integerOption('sockjs-stream-bytes', values['sockjs-stream-bytes']),
+        messageCacheSize: integerOption('sockjs-message-cache', values['sockjs-message-cache']),
+        sessionCookie: values['sockjs-session-cookie'],
+      },
+      sockjsTestServices: values['sockjs-test-services'],
+      dataPath: values.data ?? defaultDataPath(),
       webRoot: values['no-web'] ? undefined : (values['web-root'] ?? join(__dirname, '..', 'renderer')),
       logger: createConsoleLogger(logLevel),
       version,
@@ -122,6 +194,10 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   process.stdout.write(`LanChat host listening on http://${address.address}:${address.port}\n`);
+  process.stdout.write(`  history: ${values.data ?? defaultDataPath()}\n`);
+  if (values['sockjs-test-services']) {
+    process.stdout.write('  SockJS test services: /echo /disabled_websocket_echo /cookie_needed_echo /close\n');
+  }
   for (const url of shareableUrls(address.address, address.port)) {
     process.stdout.write(`  join at ${url}\n`);
   }

@@ -39,3 +39,50 @@ export const DEFAULT_BIND_ADDRESS = '0.0.0.0';
 
 /** Path (on the host) of the served sockjs-client copy that SockJS iframe transports load. */
 export const SOCKJS_CLIENT_PATH = '/sockjs.min.js';
+
+/** SockJS messages a session may hold while no HTTP request is there to take them (Spring's httpMessageCacheSize). */
+export const SOCKJS_MESSAGE_CACHE_SIZE = 100;
+
+/**
+ * A connection silent this long (no message, no `ping`, no WebSocket pong)
+ * is closed with 4000. Clients ping every 15 s (CLIENT_PING_INTERVAL_MS), so
+ * two pings may be lost before it bites.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+
+/** A connection that has not joined a room this long after opening is closed with 4000. */
+export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Interval of WebSocket pings on the raw endpoint. A peer that misses one
+ * pong is terminated at the next ping, so a vanished peer is gone within
+ * two intervals (40 s), inside the idle timeout.
+ */
+export const WS_PING_INTERVAL_MS = 20_000;
+
+/** Liveness is checked this many times per idle (or join) timeout, so a timeout overshoots by at most a quarter. */
+export const LIVENESS_CHECKS_PER_TIMEOUT = 4;
+
+/** Most open client connections per host. */
+export const DEFAULT_MAX_CONNECTIONS = 2_048;
+
+/** Most members per room. */
+export const DEFAULT_MAX_MEMBERS_PER_ROOM = 1_024;
+
+/** Most rooms per host (rooms are created by joining, so this bounds memory). */
+export const DEFAULT_MAX_ROOMS = 256;
+
+/** Messages one connection may send per rate-limit interval (burst size of its token bucket). */
+export const DEFAULT_RATE_LIMIT_MESSAGES = 30;
+
+/** The rate-limit interval: the bucket refills fully over this time. */
+export const DEFAULT_RATE_LIMIT_INTERVAL_MS = 10_000;
+
+/**
+ * Bytes that may wait in one client's send queue before it counts as a slow
+ * consumer (Spring's ConcurrentWebSocketSessionDecorator bufferSizeLimit).
+ */
+export const DEFAULT_SEND_BUFFER_BYTES = 512 * 1024;
+
+/** How long one client's send queue may stay backed up before it counts as a slow consumer (sendTimeLimit). */
+export const DEFAULT_SEND_TIME_LIMIT_MS = 10_000;

@@ -8,15 +8,28 @@
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_HISTORY_ON_JOIN,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_JOIN_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_HISTORY_PER_ROOM,
+  DEFAULT_MAX_MEMBERS_PER_ROOM,
+  DEFAULT_MAX_ROOMS,
   DEFAULT_PORT,
+  DEFAULT_RATE_LIMIT_INTERVAL_MS,
+  DEFAULT_RATE_LIMIT_MESSAGES,
+  DEFAULT_SEND_BUFFER_BYTES,
+  DEFAULT_SEND_TIME_LIMIT_MS,
   MAX_FRAME_BYTES,
   SOCKJS_DISCONNECT_DELAY_MS,
   SOCKJS_HEARTBEAT_MS,
+  SOCKJS_MESSAGE_CACHE_SIZE,
   SOCKJS_STREAM_BYTES_LIMIT,
+  WS_PING_INTERVAL_MS,
 } from './constants';
+import { IN_MEMORY } from './history-store';
 import { silentLogger, type Logger } from './logger';
-import { DEFAULT_MAX_TEXT_BYTES, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './protocol';
+import { normaliseAllowedOrigins, type AllowedOrigins } from './origin-check';
+import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './protocol';
 
 /** SockJS endpoint options (the Spring design's defaults). @public */
 export interface SockJsOptions {
@@ -26,8 +39,36 @@ export interface SockJsOptions {
   disconnectDelayMs?: number;
   /** Bytes per streaming response before the client reopens it. @default 131072 */
   streamBytesLimit?: number;
+  /**
+   * Messages a session may hold while no HTTP request is there to take them
+   * (polling transports between polls); past it the session is a slow
+   * consumer and is closed with 4002. @default 100
+   */
+  messageCacheSize?: number;
   /** Offer the websocket transport. @default true */
   websocket?: boolean;
+  /**
+   * Set a `JSESSIONID` cookie on SockJS requests (for load balancers with
+   * sticky sessions); `/info` then reports `cookie_needed: true`. @default false
+   */
+  sessionCookie?: boolean;
+}
+
+/** A room created at start, with its own rules. @public */
+export interface RoomConfig {
+  name: string;
+  /** Members must give this password to join. @default none */
+  password?: string;
+  /** Most members. @default the server's maxMembersPerRoom */
+  maxMembers?: number;
+}
+
+/** Per-connection message rate limit (a token bucket). @public */
+export interface RateLimit {
+  /** Messages allowed in a burst. @default 30 */
+  messages: number;
+  /** Time over which the bucket refills completely, in ms. @default 10000 */
+  intervalMs: number;
 }
 
 /** Options of {@link createChatServer}. @public */
@@ -37,19 +78,54 @@ export interface ChatServerOptions {
   /** Address to bind; `'0.0.0.0'` reaches the LAN, `'127.0.0.1'` only this machine. @default '0.0.0.0' */
   host?: string;
   /** Rooms that exist from the start (others are created on first join). @default [] */
-  rooms?: string[];
+  rooms?: Array<string | RoomConfig>;
+  /**
+   * Browser origins allowed besides the host's own and the desktop app's:
+   * `http(s)://host[:port]` entries, or `'*'` for any. @default []
+   */
+  allowedOrigins?: AllowedOrigins;
   /** Directory of the built web client, served at `/`; none is served when omitted. */
   webRoot?: string;
+  /**
+   * SQLite file holding every room's history; it survives restarts. The
+   * default keeps history in memory only (tests, benchmarks); the CLI and
+   * the desktop app always give a file. @default ':memory:'
+   */
+  dataPath?: string;
   /** Longest message text in UTF-8 bytes. @default 8192 */
   maxTextBytes?: number;
   /** Largest WebSocket frame in bytes on the raw endpoint (over it: close 1009). @default 65536 */
   maxFrameBytes?: number;
+  /** Most open connections; more are closed with 4001. @default 2048 */
+  maxConnections?: number;
+  /** Most members per room unless the room says otherwise. @default 1024 */
+  maxMembersPerRoom?: number;
+  /** Most rooms; joining a new room past it fails with CHAT_ERR_TOO_MANY_ROOMS. @default 256 */
+  maxRooms?: number;
   /** Messages kept per room for catch-up. @default 1000 */
   maxHistoryPerRoom?: number;
   /** Messages a `welcome` carries when the join gives no `since`. @default 100 */
   historyOnJoin?: number;
+  /** Close connections silent this long (4000), in ms. @default 45000 */
+  idleTimeoutMs?: number;
+  /** Close connections that have not joined a room this long after opening (4000), in ms. @default 30000 */
+  joinTimeoutMs?: number;
+  /** WebSocket ping interval on `/ws`; a peer missing a pong is dropped at the next one. @default 20000 */
+  pingIntervalMs?: number;
+  /** Per-connection message rate limit. @default { messages: 30, intervalMs: 10000 } */
+  rateLimit?: RateLimit;
+  /** Bytes that may wait for one client before it is a slow consumer (4002). @default 524288 */
+  sendBufferBytes?: number;
+  /** How long one client's queue may stay backed up before it is a slow consumer (4002), in ms. @default 10000 */
+  sendTimeLimitMs?: number;
   /** SockJS endpoint options. */
   sockjs?: SockJsOptions;
+  /**
+   * Mount the SockJS protocol test suite's services (`/echo`,
+   * `/disabled_websocket_echo`, `/cookie_needed_echo`, `/close`) beside the
+   * chat endpoints. For conformance testing only. @default false
+   */
+  sockjsTestServices?: boolean;
   /** Where the server logs. @default silentLogger */
   logger?: Logger;
   /** Clock in ms since the epoch. @default Date.now */
@@ -62,13 +138,25 @@ export interface ChatServerOptions {
 export interface ResolvedOptions {
   port: number;
   host: string;
-  rooms: string[];
+  rooms: RoomConfig[];
+  allowedOrigins: AllowedOrigins;
   webRoot: string | undefined;
+  dataPath: string;
   maxTextBytes: number;
   maxFrameBytes: number;
+  maxConnections: number;
+  maxMembersPerRoom: number;
+  maxRooms: number;
   maxHistoryPerRoom: number;
   historyOnJoin: number;
+  idleTimeoutMs: number;
+  joinTimeoutMs: number;
+  pingIntervalMs: number;
+  rateLimit: RateLimit;
+  sendBufferBytes: number;
+  sendTimeLimitMs: number;
   sockjs: Required<SockJsOptions>;
+  sockjsTestServices: boolean;
   logger: Logger;
   now: () => number;
   version: string;
@@ -90,6 +178,23 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+function resolveRoom(room: string | RoomConfig, maxMembersPerRoom: number): RoomConfig {
+  const config = typeof room === 'string' ? { name: room } : room;
+  const name = typeof config.name === 'string' ? config.name.trim() : '';
+  if (name.length === 0 || name.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(name)) {
+    throw new TypeError(`invalid room name ${JSON.stringify(config.name)}`);
+  }
+  const resolved: RoomConfig = { name, maxMembers: config.maxMembers ?? maxMembersPerRoom };
+  positiveInteger(`rooms[${name}].maxMembers`, resolved.maxMembers ?? 0);
+  if (config.password !== undefined && config.password !== '') {
+    if (config.password.length > PASSWORD_MAX_LENGTH) {
+      throw new TypeError(`rooms[${name}].password is longer than ${PASSWORD_MAX_LENGTH} characters`);
+    }
+    resolved.password = config.password;
+  }
+  return resolved;
+}
+
 /**
  * Applies defaults and rejects impossible or contradictory options with a
  * `TypeError` naming them.
@@ -97,48 +202,83 @@ function positiveInteger(name: string, value: number): number {
  * @public
  */
 export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions {
+  const given = definedOnly(options);
   const resolved: ResolvedOptions = {
     port: DEFAULT_PORT,
     host: DEFAULT_BIND_ADDRESS,
-    rooms: [],
     webRoot: undefined,
+    dataPath: IN_MEMORY,
     maxTextBytes: DEFAULT_MAX_TEXT_BYTES,
     maxFrameBytes: MAX_FRAME_BYTES,
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxMembersPerRoom: DEFAULT_MAX_MEMBERS_PER_ROOM,
+    maxRooms: DEFAULT_MAX_ROOMS,
     maxHistoryPerRoom: DEFAULT_MAX_HISTORY_PER_ROOM,
     historyOnJoin: DEFAULT_HISTORY_ON_JOIN,
+    idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+    joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+    pingIntervalMs: WS_PING_INTERVAL_MS,
+    sendBufferBytes: DEFAULT_SEND_BUFFER_BYTES,
+    sendTimeLimitMs: DEFAULT_SEND_TIME_LIMIT_MS,
+    sockjsTestServices: false,
     logger: silentLogger,
     now: Date.now,
     version: '0.0.0',
-    ...definedOnly(options),
+    ...given,
+    rooms: [],
+    allowedOrigins: normaliseAllowedOrigins(options.allowedOrigins),
+    rateLimit: {
+      messages: DEFAULT_RATE_LIMIT_MESSAGES,
+      intervalMs: DEFAULT_RATE_LIMIT_INTERVAL_MS,
+      ...definedOnly(options.rateLimit),
+    },
     sockjs: {
       heartbeatMs: SOCKJS_HEARTBEAT_MS,
       disconnectDelayMs: SOCKJS_DISCONNECT_DELAY_MS,
       streamBytesLimit: SOCKJS_STREAM_BYTES_LIMIT,
+      messageCacheSize: SOCKJS_MESSAGE_CACHE_SIZE,
       websocket: true,
+      sessionCookie: false,
       ...definedOnly(options.sockjs),
     },
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > MAX_PORT) {
     throw new TypeError(`port must be an integer from 0 to ${MAX_PORT}, got ${resolved.port}`);
   }
-  positiveInteger('maxTextBytes', resolved.maxTextBytes);
-  positiveInteger('maxFrameBytes', resolved.maxFrameBytes);
-  positiveInteger('maxHistoryPerRoom', resolved.maxHistoryPerRoom);
-  positiveInteger('historyOnJoin', resolved.historyOnJoin);
+  for (const name of [
+    'maxTextBytes',
+    'maxFrameBytes',
+    'maxConnections',
+    'maxMembersPerRoom',
+    'maxRooms',
+    'maxHistoryPerRoom',
+    'historyOnJoin',
+    'idleTimeoutMs',
+    'joinTimeoutMs',
+    'pingIntervalMs',
+    'sendBufferBytes',
+    'sendTimeLimitMs',
+  ] as const) {
+    positiveInteger(name, resolved[name]);
+  }
+  positiveInteger('rateLimit.messages', resolved.rateLimit.messages);
+  positiveInteger('rateLimit.intervalMs', resolved.rateLimit.intervalMs);
   positiveInteger('sockjs.heartbeatMs', resolved.sockjs.heartbeatMs);
   positiveInteger('sockjs.disconnectDelayMs', resolved.sockjs.disconnectDelayMs);
   positiveInteger('sockjs.streamBytesLimit', resolved.sockjs.streamBytesLimit);
+  positiveInteger('sockjs.messageCacheSize', resolved.sockjs.messageCacheSize);
   if (resolved.maxTextBytes > resolved.maxFrameBytes) {
     throw new TypeError('maxTextBytes must not exceed maxFrameBytes: such messages could never arrive');
   }
   if (resolved.historyOnJoin > resolved.maxHistoryPerRoom) {
     throw new TypeError('historyOnJoin must not exceed maxHistoryPerRoom');
   }
-  for (const room of resolved.rooms) {
-    const trimmed = room.trim();
-    if (trimmed.length === 0 || trimmed.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(trimmed)) {
-      throw new TypeError(`invalid room name ${JSON.stringify(room)}`);
-    }
+  if (resolved.pingIntervalMs >= resolved.idleTimeoutMs) {
+    throw new TypeError('pingIntervalMs must be shorter than idleTimeoutMs, or live /ws peers would time out');
+  }
+  resolved.rooms = (options.rooms ?? []).map((room) => resolveRoom(room, resolved.maxMembersPerRoom));
+  if (resolved.rooms.length > resolved.maxRooms) {
+    throw new TypeError('rooms lists more rooms than maxRooms allows');
   }
   return resolved;
 }

@@ -1,7 +1,8 @@
 /**
- * One client's session: decodes its frames, applies them to rooms and
- * answers. A handler failure closes this session with 1011 and nothing else
- * (the Spring design's ExceptionWebSocketHandlerDecorator).
+ * One client's session: decodes its frames, runs the handshake check on
+ * `join`, applies messages to rooms and answers. A handler failure closes
+ * this session with 1011 and nothing else (the Spring design's
+ * ExceptionWebSocketHandlerDecorator).
  *
  * @public
  */
@@ -13,16 +14,19 @@ import type { Logger } from './logger';
 import {
   CloseCode,
   ErrorCode,
+  HISTORY_PAGE_MAX,
   PROTOCOL_VERSION,
   decodeClientMessage,
   type ClientMessage,
   type ErrorMessage,
+  type HistoryRequestMessage,
   type JoinMessage,
   type Member,
   type SendMessage,
   type ServerMessage,
 } from './protocol';
-import type { Room, RoomRegistry } from './rooms';
+import { TokenBucket } from './rate-limiter';
+import type { Admission, Room, RoomRegistry } from './rooms';
 
 /** Bytes of randomness in a member id (base64url: 8 characters). */
 const MEMBER_ID_BYTES = 6;
@@ -33,6 +37,8 @@ export interface SessionContext {
   logger: Logger;
   maxTextBytes: number;
   historyOnJoin: number;
+  idleTimeoutMs: number;
+  rateLimit: { messages: number; intervalMs: number };
   /** Current time in ms (injectable so tests can pin timestamps). */
   now: () => number;
 }
@@ -42,10 +48,21 @@ function encode(message: ServerMessage): string {
   return JSON.stringify(message);
 }
 
+const PONG_FRAME = encode({ type: 'pong' });
+
+/** Refusal reasons of the handshake check, as protocol errors. */
+const REFUSAL: Record<Extract<Admission, { ok: false }>['reason'], [ErrorCode, string]> = {
+  passwordRequired: [ErrorCode.PasswordRequired, 'This room needs a password.'],
+  wrongPassword: [ErrorCode.WrongPassword, 'The password is wrong.'],
+  nameTaken: [ErrorCode.NameTaken, 'Someone in this room already uses that name.'],
+  roomFull: [ErrorCode.RoomFull, 'The room is full.'],
+};
+
 /** A connected client and, once joined, its room membership. @public */
 export class ChatSession {
   readonly #connection: ClientConnection;
   readonly #context: SessionContext;
+  readonly #bucket: TokenBucket;
   #room: Room | undefined;
   #member: Member | undefined;
   #closed = false;
@@ -53,13 +70,14 @@ export class ChatSession {
   constructor(connection: ClientConnection, context: SessionContext) {
     this.#connection = connection;
     this.#context = context;
+    this.#bucket = new TokenBucket(context.rateLimit.messages, context.rateLimit.intervalMs, context.now());
     connection.onMessage((data) => this.#onFrame(data));
     connection.onClose(() => this.#onClose());
   }
 
-  /** The room this session is in, if any. */
-  get room(): Room | undefined {
-    return this.#room;
+  /** Whether the session is in a room. */
+  get joined(): boolean {
+    return this.#room !== undefined;
   }
 
   #onFrame(data: string): void {
@@ -68,11 +86,20 @@ export class ChatSession {
     let ref: string | undefined;
     try {
       const decoded = decodeClientMessage(data, { maxTextBytes: this.#context.maxTextBytes });
+      ref = decoded.ok ? (decoded.message.type === 'send' ? decoded.message.id : undefined) : decoded.ref;
+      // Every frame costs a token, garbage included (a flood of bad frames
+      // must not buy unlimited error replies), except `ping` and `history`:
+      // a client catching up after a long absence pages through history as
+      // fast as it can, and a flood of those is bounded by the page size and
+      // cut off by the slow-consumer guard if the client does not read.
+      const exempt = decoded.ok && (decoded.message.type === 'ping' || decoded.message.type === 'history');
+      if (!exempt && !this.#bucket.take(this.#context.now())) {
+        throw new ChatError(ErrorCode.RateLimited, 'You are sending too fast; this message was not sent.');
+      }
       if (!decoded.ok) {
         this.#sendError(decoded.code, decoded.message, decoded.ref);
         return;
       }
-      if (decoded.message.type === 'send') ref = decoded.message.id;
       this.#handle(decoded.message);
     } catch (error) {
       this.#fail(error, ref);
@@ -81,6 +108,9 @@ export class ChatSession {
 
   #handle(message: ClientMessage): void {
     switch (message.type) {
+      case 'ping':
+        this.#connection.send(PONG_FRAME);
+        return;
       case 'join':
         this.#join(message);
         return;
@@ -91,18 +121,40 @@ export class ChatSession {
         if (!this.#room) throw new ChatError(ErrorCode.NotJoined, 'You are not in a room.');
         this.#leave();
         return;
+      case 'history':
+        this.#history(message);
+        return;
     }
   }
 
   #join(message: JoinMessage): void {
-    // Joining another room moves the session: one room per connection keeps
-    // fan-out a plain loop over members (see bench/).
-    if (this.#room) this.#leave();
     const room = this.#context.rooms.getOrCreate(message.room);
+    if (!room) throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
+    // Joining the room this session is already in again (a client re-sending
+    // join) must not count itself as the holder of its own name.
+    if (this.#room === room) this.#leave();
+    const admission = room.admit(message.name, message.password, message.resumeKey);
+    if (!admission.ok) {
+      const [code, text] = REFUSAL[admission.reason];
+      throw new ChatError(code, text);
+    }
+    // Joining another room moves the session: one room per connection keeps
+    // fan-out a plain loop over members.
+    if (this.#room) this.#leave();
+    if (admission.replaces) {
+      // The same client reconnected before the host noticed its old
+      // connection was gone: end the old membership, keep the name.
+      admission.replaces.evict();
+    }
     const member: Member = { id: randomBytes(MEMBER_ID_BYTES).toString('base64url'), name: message.name };
-    const history = room.historySince(message.since ?? 0, this.#context.historyOnJoin);
+    const recent = room.recentSince(message.since ?? 0, this.#context.historyOnJoin);
     room.broadcast(encode({ type: 'memberJoined', room: room.name, member }));
-    room.add({ member, connection: this.#connection });
+    room.add({
+      member,
+      connection: this.#connection,
+      resumeKey: message.resumeKey,
+      evict: () => this.#evict(),
+    });
     this.#room = room;
     this.#member = member;
     this.#connection.send(
@@ -112,9 +164,10 @@ export class ChatSession {
         room: room.name,
         you: member,
         members: room.members(),
-        history,
+        history: recent.messages,
+        hasEarlier: recent.hasMore,
         lastSeq: room.lastSeq,
-        limits: { maxTextBytes: this.#context.maxTextBytes },
+        limits: { maxTextBytes: this.#context.maxTextBytes, idleTimeoutMs: this.#context.idleTimeoutMs },
       }),
     );
     this.#context.logger.debug('member joined', { room: room.name, member: member.id, transport: this.#connection.transport });
@@ -124,9 +177,30 @@ export class ChatSession {
     const room = this.#room;
     const member = this.#member;
     if (!room || !member) throw new ChatError(ErrorCode.NotJoined, 'Join a room before sending.');
-    const { message: stored, duplicate } = room.append(member, message.id, message.text, this.#context.now());
-    if (!duplicate) room.broadcast(encode(stored));
-    this.#connection.send(encode({ type: 'ack', id: message.id, seq: stored.seq, ts: stored.ts }));
+    // The ack waits for the group commit: "sent" means on disk. The room
+    // broadcasts the message itself once it is durable.
+    room.submit(member, message.id, message.text, this.#context.now(), (result) => {
+      if (this.#closed) return;
+      try {
+        if (result.ok) {
+          this.#connection.send(encode({ type: 'ack', id: message.id, seq: result.message.seq, ts: result.message.ts }));
+        } else {
+          this.#context.logger.error('could not store a message', { room: room.name, error: result.error.message });
+          this.#sendError(ErrorCode.Storage, 'The host could not save this message; it was not sent.', message.id);
+        }
+      } catch (error) {
+        this.#fail(error, message.id);
+      }
+    });
+  }
+
+  #history(message: HistoryRequestMessage): void {
+    const room = this.#room;
+    if (!room) throw new ChatError(ErrorCode.NotJoined, 'Join a room before asking for its history.');
+    const page = room.page(message.before, message.limit ?? HISTORY_PAGE_MAX);
+    this.#connection.send(
+      encode({ type: 'historyPage', room: room.name, before: message.before, messages: page.messages, hasMore: page.hasMore }),
+    );
   }
 
   #leave(): void {
@@ -136,6 +210,12 @@ export class ChatSession {
     this.#member = undefined;
     if (!room || !member) return;
     if (room.remove(member.id)) room.broadcast(encode({ type: 'memberLeft', room: room.name, member }));
+  }
+
+  /** Another connection of the same client took this membership over. */
+  #evict(): void {
+    this.#leave();
+    this.#connection.close(CloseCode.Replaced, 'replaced by a newer connection');
   }
 
   #onClose(): void {

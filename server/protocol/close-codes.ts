@@ -12,10 +12,20 @@ export const CloseCode = {
   Normal: 1000,
   /** The host is shutting down (RFC 6455 "going away"). */
   GoingAway: 1001,
+  /** A text frame that is not valid UTF-8 (RFC 6455 "invalid frame payload data"; sent by ws). */
+  InvalidPayload: 1007,
   /** A frame larger than the server accepts (RFC 6455 "message too big"). */
   MessageTooBig: 1009,
   /** A handler failed while processing this session's message; the server carries on. */
   InternalError: 1011,
+  /** The connection sent nothing (no message, no `ping`, no pong) for the idle timeout, or never joined. */
+  IdleTimeout: 4000,
+  /** The host already has as many connections as it allows. */
+  HostFull: 4001,
+  /** The client did not read fast enough: its send queue passed the buffer or time limit. Reconnect and catch up. */
+  SlowConsumer: 4002,
+  /** The same member (same name and resume key) joined again on another connection. */
+  Replaced: 4003,
 } as const;
 
 /** One of the close codes LanChat sends. @public */

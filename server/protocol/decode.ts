@@ -119,6 +119,8 @@ export function decodeClientMessage(raw: string, options: DecodeOptions = {}): D
       return { ok: true, message };
     }
     case 'leave':
+    case 'ping':
+    case 'history':
       return { ok: true, message };
   }
 }

@@ -22,8 +22,20 @@ export const ErrorCode = {
   TextTooLong: 'CHAT_ERR_TEXT_TOO_LONG',
   /** A `send` or `leave` arrived before a successful `join`. */
   NotJoined: 'CHAT_ERR_NOT_JOINED',
-  /** Someone in the room already uses that name. */
+  /** Someone in the room already uses that name (compared without letter case). */
   NameTaken: 'CHAT_ERR_NAME_TAKEN',
+  /** The room is protected and the join carried no password. */
+  PasswordRequired: 'CHAT_ERR_PASSWORD_REQUIRED',
+  /** The room is protected and the password is wrong. */
+  WrongPassword: 'CHAT_ERR_WRONG_PASSWORD',
+  /** The room has as many members as the host allows. */
+  RoomFull: 'CHAT_ERR_ROOM_FULL',
+  /** The host has as many rooms as it allows, so a new one cannot be created. */
+  TooManyRooms: 'CHAT_ERR_TOO_MANY_ROOMS',
+  /** The connection sent messages faster than the host allows; this one was not stored. */
+  RateLimited: 'CHAT_ERR_RATE_LIMITED',
+  /** The host could not save the message (e.g. disk full); it was not sent. Retry later. */
+  Storage: 'CHAT_ERR_STORAGE',
   /** The host hit an unexpected error handling this message. */
   Internal: 'CHAT_ERR_INTERNAL',
 } as const;

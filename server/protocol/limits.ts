@@ -21,6 +21,22 @@ export const ROOM_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 /** Longest client message id (clients use UUIDs, 36 characters). */
 export const CLIENT_ID_MAX_LENGTH = 64;
 
+/** Most messages one `history` request may ask for (and the default page size). */
+export const HISTORY_PAGE_MAX = 100;
+
+/** Longest room password, in UTF-16 code units. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** Length bounds of a join's `resumeKey` (clients send 32 random hex digits). */
+export const RESUME_KEY_MIN_LENGTH = 16;
+export const RESUME_KEY_MAX_LENGTH = 64;
+
+/**
+ * How often clients should send `ping` while connected. With the host's
+ * default idle timeout (45 s) that leaves room for two lost pings.
+ */
+export const CLIENT_PING_INTERVAL_MS = 15_000;
+
 /**
  * Default longest message text, in UTF-8 bytes (8 KiB, as the Spring design's
  * text-message buffer). A host may lower or raise it; it announces its value

@@ -14,18 +14,26 @@
  */
 import { z } from 'zod';
 
-import { CLIENT_ID_MAX_LENGTH } from './limits';
+import { CLIENT_ID_MAX_LENGTH, HISTORY_PAGE_MAX, PASSWORD_MAX_LENGTH, RESUME_KEY_MAX_LENGTH, RESUME_KEY_MIN_LENGTH } from './limits';
 
 // ---------------------------------------------------------------------------
 // Client → server
 // ---------------------------------------------------------------------------
 
-/** Join a room under a display name. `since` asks for messages after that sequence number. */
+/**
+ * Join a room under a display name. `since` asks for messages after that
+ * sequence number; `password` opens a protected room; `resumeKey` is a
+ * random secret the client keeps for this room, so that when it reconnects
+ * before the host noticed the old connection died, it takes over its own
+ * name instead of being refused with `CHAT_ERR_NAME_TAKEN`.
+ */
 export const JoinSchema = z.object({
   type: z.literal('join'),
   room: z.string(),
   name: z.string(),
   since: z.number().int().nonnegative().optional(),
+  password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
+  resumeKey: z.string().min(RESUME_KEY_MIN_LENGTH).max(RESUME_KEY_MAX_LENGTH).optional(),
 });
 
 /** Send a chat message. `id` is the client's own message id, echoed in `ack` and `message`. */
@@ -40,8 +48,34 @@ export const LeaveSchema = z.object({
   type: z.literal('leave'),
 });
 
+/**
+ * Keep-alive: proves the client is still there (the host closes connections
+ * that stay silent longer than its idle timeout) and lets the client check
+ * the host answers. The host replies `pong`.
+ */
+export const PingSchema = z.object({
+  type: z.literal('ping'),
+});
+
+/**
+ * Ask for older messages of the current room: those with `seq < before`,
+ * newest `limit` of them (scrolling back, or filling a gap after catch-up).
+ * The host answers `historyPage`.
+ */
+export const HistoryRequestSchema = z.object({
+  type: z.literal('history'),
+  before: z.number().int().positive(),
+  limit: z.number().int().positive().max(HISTORY_PAGE_MAX).optional(),
+});
+
 /** Any message a client may send. */
-export const ClientMessageSchema = z.discriminatedUnion('type', [JoinSchema, SendSchema, LeaveSchema]);
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  JoinSchema,
+  SendSchema,
+  LeaveSchema,
+  PingSchema,
+  HistoryRequestSchema,
+]);
 
 /** A `join` message. @public */
 export type JoinMessage = z.infer<typeof JoinSchema>;
@@ -49,10 +83,14 @@ export type JoinMessage = z.infer<typeof JoinSchema>;
 export type SendMessage = z.infer<typeof SendSchema>;
 /** A `leave` message. @public */
 export type LeaveMessage = z.infer<typeof LeaveSchema>;
+/** A `ping` message. @public */
+export type PingMessage = z.infer<typeof PingSchema>;
+/** A `history` request. @public */
+export type HistoryRequestMessage = z.infer<typeof HistoryRequestSchema>;
 /** Any client → server message. @public */
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 /** The `type` values a client may send. @public */
-export const CLIENT_MESSAGE_TYPES = ['join', 'send', 'leave'] as const;
+export const CLIENT_MESSAGE_TYPES = ['join', 'send', 'leave', 'ping', 'history'] as const;
 
 // ---------------------------------------------------------------------------
 // Server → client
@@ -85,14 +123,25 @@ export const WelcomeSchema = z.object({
   room: z.string(),
   you: MemberSchema,
   members: z.array(MemberSchema),
-  /** Messages after the `since` of the join (or the most recent ones), oldest first. */
+  /**
+   * The newest messages after the join's `since` (or the newest ones when
+   * there is no `since`), oldest first, at most the host's history-on-join
+   * count. When `history[0].seq > since + 1`, the client fills the gap with
+   * `history` requests.
+   */
   history: z.array(ChatMessageSchema),
+  /** Whether the room has messages older than `history[0]` (or any, when `history` is empty). */
+  hasEarlier: z.boolean(),
   /** Highest sequence number in the room when the welcome was sent (0 if none). */
   lastSeq: z.number().int().nonnegative(),
-  limits: z.object({ maxTextBytes: z.number().int().positive() }),
+  limits: z.object({
+    maxTextBytes: z.number().int().positive(),
+    /** The host closes a connection silent for this long; send `ping` well within it. */
+    idleTimeoutMs: z.number().int().positive(),
+  }),
 });
 
-/** Confirms a `send` to its sender: the message is in the room's history. */
+/** Confirms a `send` to its sender: the message is committed to the room's durable history. */
 export const AckSchema = z.object({
   type: z.literal('ack'),
   id: z.string(),
@@ -125,8 +174,25 @@ export const ErrorMessageSchema = z.object({
   ref: z.string().optional(),
 });
 
+/** Answer to a `history` request: messages before `before`, oldest first. */
+export const HistoryPageSchema = z.object({
+  type: z.literal('historyPage'),
+  room: z.string(),
+  before: z.number().int().positive(),
+  messages: z.array(ChatMessageSchema),
+  /** Whether still older messages exist. */
+  hasMore: z.boolean(),
+});
+
+/** Answer to `ping`. */
+export const PongSchema = z.object({
+  type: z.literal('pong'),
+});
+
 /** Any server → client message. */
 export const ServerMessageSchema = z.discriminatedUnion('type', [
+  PongSchema,
+  HistoryPageSchema,
   WelcomeSchema,
   ChatMessageSchema,
   AckSchema,
@@ -149,6 +215,10 @@ export type MemberJoinedMessage = z.infer<typeof MemberJoinedSchema>;
 export type MemberLeftMessage = z.infer<typeof MemberLeftSchema>;
 /** An `error` message. @public */
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+/** A `historyPage` message. @public */
+export type HistoryPageMessage = z.infer<typeof HistoryPageSchema>;
+/** A `pong` message. @public */
+export type PongMessage = z.infer<typeof PongSchema>;
 /** Any server → client message. @public */
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 /** Map from server message type to its payload, for typed `on(type, cb)` APIs. @public */

@@ -2,7 +2,7 @@
  * The SockJS endpoint (protocol 0.3.3, every transport: websocket,
  * xhr-streaming, xhr-polling, eventsource, htmlfile, jsonp), wrapping the
  * `sockjs` package behind {@link ClientConnection}. SockJS's snake_case
- * options stay inside this file.
+ * options and its internals stay inside this file.
  *
  * @public
  */
@@ -11,11 +11,12 @@ import type { Duplex } from 'node:stream';
 
 import sockjs from 'sockjs';
 
-import type { ClientConnection } from '../client-connection';
+import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
 import type { Logger } from '../logger';
+import { CloseCode } from '../protocol';
 
 /** Options for {@link createSockJsTransport}. */
-export interface SockJsTransportOptions {
+export interface SockJsTransportOptions extends SendQueueLimits {
   /** URL prefix, e.g. `/sockjs`. */
   prefix: string;
   /** Heartbeat frame interval in ms. */
@@ -24,14 +25,19 @@ export interface SockJsTransportOptions {
   disconnectDelayMs: number;
   /** Bytes per streaming response before the client must reopen it. */
   streamBytesLimit: number;
+  /** Messages a session may hold while no request is there to take them. */
+  messageCacheSize: number;
   /** Whether the websocket transport is offered. */
   websocket: boolean;
+  /** Whether to set a JSESSIONID cookie (and report `cookie_needed`). */
+  sessionCookie: boolean;
   /** URL of sockjs-client for the iframe transports (served by the host itself: no CDN). */
   sockjsClientUrl: string;
   /** Called for every new session. */
   onConnection: (connection: ClientConnection) => void;
   logger: Logger;
   nextId: () => string;
+  now: () => number;
 }
 
 /** The SockJS endpoint. */
@@ -44,27 +50,65 @@ export interface SockJsTransport {
   close(code: number, reason: string): void;
 }
 
-type SockJsHandler = (request: IncomingMessage, responseOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
+/** sockjs's Session.readyState for an open session. */
+const SESSION_OPEN = 1;
 
-interface SockJsWithMiddleware {
-  middleware(options: { prefix: string }): SockJsHandler;
+/**
+ * The parts of sockjs's internal Session the send-queue guard reads: the
+ * messages waiting for a receiving request, and the receiver's socket
+ * (for streaming and websocket receivers, bytes not yet written out).
+ * sockjs 0.3.x, lib/transport.js.
+ */
+interface SockJsSessionInternals {
+  send_buffer?: unknown[];
+  recv?: { thingy?: { writableLength?: number } | null } | null;
 }
 
 class SockJsConnection implements ClientConnection {
   readonly transport = 'sockjs' as const;
   readonly id: string;
   readonly remoteAddress: string;
+  readonly openedAt: number;
+  lastActivityAt: number;
   readonly #conn: sockjs.Connection;
+  readonly #guard: SendQueueGuard;
+  readonly #messageCacheSize: number;
+  readonly #now: () => number;
+  readonly #closeHandlers: Array<() => void> = [];
+  #gone = false;
 
-  constructor(id: string, conn: sockjs.Connection) {
+  constructor(id: string, conn: sockjs.Connection, options: SockJsTransportOptions) {
     this.id = id;
     this.#conn = conn;
     this.remoteAddress = conn.remoteAddress ?? '';
+    this.#guard = new SendQueueGuard(options);
+    this.#messageCacheSize = options.messageCacheSize;
+    this.#now = options.now;
+    this.openedAt = options.now();
+    this.lastActivityAt = this.openedAt;
+    conn.once('close', () => this.#markGone());
+  }
+
+  /** Runs the close handlers, once: when the session closes, or when the host cuts off a slow consumer. */
+  #markGone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    for (const handler of this.#closeHandlers.splice(0)) handler();
   }
 
   send(data: string): void {
-    // readyState 1 = OPEN in sockjs's Session.
-    if (this.#conn.readyState === 1) this.#conn.write(data);
+    if (this.#conn.readyState !== SESSION_OPEN) return;
+    const session = (this.#conn as unknown as { _session?: SockJsSessionInternals })._session;
+    const cached = session?.send_buffer?.length ?? 0;
+    const queuedBytes = session?.recv?.thingy?.writableLength ?? 0;
+    if (cached >= this.#messageCacheSize || this.#guard.isOverLimit(queuedBytes, this.#now)) {
+      closeSockJs(this.#conn, CloseCode.SlowConsumer, 'slow consumer');
+      // sockjs emits 'close' only after its disconnect delay (the client
+      // may still poll for the close frame); it stops being a member now.
+      this.#markGone();
+      return;
+    }
+    this.#conn.write(data);
   }
 
   close(code: number, reason: string): void {
@@ -72,11 +116,15 @@ class SockJsConnection implements ClientConnection {
   }
 
   onMessage(handler: (data: string) => void): void {
-    this.#conn.on('data', handler);
+    this.#conn.on('data', (data: string) => {
+      this.lastActivityAt = this.#now();
+      handler(data);
+    });
   }
 
   onClose(handler: () => void): void {
-    this.#conn.once('close', handler);
+    if (this.#gone) handler();
+    else this.#closeHandlers.push(handler);
   }
 }
 
@@ -89,17 +137,22 @@ function closeSockJs(conn: sockjs.Connection, code: number, reason: string): voi
   conn.close(code as unknown as string, reason);
 }
 
-/** Maps SockJS's own log severities onto ours; its 'debug' chatter stays debug. */
+/** Forwards SockJS's own log lines: errors as errors, its chatter as debug. */
 function forwardLog(logger: Logger) {
   return (severity: string, line: string): void => {
     if (severity === 'error') logger.error(`sockjs: ${line}`);
-    else if (severity === 'info') logger.debug(`sockjs: ${line}`);
     else logger.debug(`sockjs: ${line}`);
   };
 }
 
+type SockJsHandler = (request: IncomingMessage, responseOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
+
+interface SockJsWithMiddleware {
+  middleware(options: { prefix: string }): SockJsHandler;
+}
+
 /**
- * Creates the SockJS endpoint. Routing is explicit: the chat server calls
+ * Creates a SockJS endpoint. Routing is explicit: the chat server calls
  * `handleRequest`/`handleUpgrade` for paths under the prefix, instead of
  * letting `installHandlers` rewire the HTTP server's listeners.
  *
@@ -112,6 +165,7 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
     disconnect_delay: options.disconnectDelayMs,
     response_limit: options.streamBytesLimit,
     websocket: options.websocket,
+    jsessionid: options.sessionCookie,
     sockjs_url: options.sockjsClientUrl,
     log: forwardLog(options.logger),
   });
@@ -119,9 +173,11 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
   server.on('connection', (conn: sockjs.Connection | null) => {
     // sockjs emits a null connection when a session is closed before it opened.
     if (conn === null) return;
+    // sockjs connections are streams: an unhandled 'error' would throw.
+    conn.on('error', (error: Error) => options.logger.debug('sockjs connection error', { message: error.message }));
     open.add(conn);
     conn.once('close', () => open.delete(conn));
-    options.onConnection(new SockJsConnection(options.nextId(), conn));
+    options.onConnection(new SockJsConnection(options.nextId(), conn, options));
   });
   // `middleware()` is sockjs's public API for explicit routing, missing from
   // @types/sockjs: one handler for requests and upgrades, true when handled.

@@ -1,6 +1,7 @@
 /**
  * The raw RFC 6455 endpoint, wrapping the `ws` package behind
- * {@link ClientConnection}.
+ * {@link ClientConnection}: frame size limit, ping/pong dead-peer detection
+ * and the slow-consumer guard.
  *
  * @public
  */
@@ -9,18 +10,22 @@ import type { Duplex } from 'node:stream';
 
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 
-import type { ClientConnection } from '../client-connection';
+import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
 import type { Logger } from '../logger';
+import { CloseCode } from '../protocol';
 
 /** Options for {@link createWsTransport}. */
-export interface WsTransportOptions {
+export interface WsTransportOptions extends SendQueueLimits {
   /** Largest accepted frame in bytes; bigger frames close the socket with 1009. */
   maxPayload: number;
+  /** Ping interval; a peer that has not answered the previous ping is terminated. */
+  pingIntervalMs: number;
   /** Called for every accepted connection. */
   onConnection: (connection: ClientConnection) => void;
   logger: Logger;
   /** Makes a connection id. */
   nextId: () => string;
+  now: () => number;
 }
 
 /** The raw WebSocket endpoint. */
@@ -35,35 +40,73 @@ class WsConnection implements ClientConnection {
   readonly transport = 'ws' as const;
   readonly id: string;
   readonly remoteAddress: string;
-  readonly #socket: WebSocket;
+  readonly openedAt: number;
+  lastActivityAt: number;
+  /** Whether a pong (or any frame) arrived since the last ping. */
+  alive = true;
+  readonly socket: WebSocket;
+  readonly #guard: SendQueueGuard;
+  readonly #now: () => number;
+  readonly #closeHandlers: Array<() => void> = [];
+  #gone = false;
 
-  constructor(id: string, socket: WebSocket, remoteAddress: string) {
+  constructor(id: string, socket: WebSocket, remoteAddress: string, limits: SendQueueLimits, now: () => number) {
     this.id = id;
-    this.#socket = socket;
+    this.socket = socket;
     this.remoteAddress = remoteAddress;
+    this.#guard = new SendQueueGuard(limits);
+    this.#now = now;
+    this.openedAt = now();
+    this.lastActivityAt = this.openedAt;
+    socket.on('pong', () => this.#touch());
+    socket.once('close', () => this.#markGone());
+  }
+
+  /** Runs the close handlers, once: when the socket closes, or when the host cuts off a slow consumer. */
+  #markGone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    for (const handler of this.#closeHandlers.splice(0)) handler();
+  }
+
+  #touch(): void {
+    this.alive = true;
+    this.lastActivityAt = this.#now();
   }
 
   send(data: string): void {
-    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(data);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.#guard.isOverLimit(this.socket.bufferedAmount, this.#now)) {
+      // The close frame queues behind the backlog; ws destroys the socket
+      // if the peer has not completed the close within its close timeout.
+      this.socket.close(CloseCode.SlowConsumer, 'slow consumer');
+      // A client that is not reading cannot complete the close handshake,
+      // so 'close' may come only with ws's close timeout (30 s): it stops
+      // being a member (memberLeft, /health, maxConnections) now.
+      this.#markGone();
+      return;
+    }
+    this.socket.send(data);
   }
 
   close(code: number, reason: string): void {
-    if (this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING) {
-      this.#socket.close(code, reason);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason);
     }
   }
 
   onMessage(handler: (data: string) => void): void {
-    this.#socket.on('message', (data: RawData, isBinary: boolean) => {
+    this.socket.on('message', (data: RawData, isBinary: boolean) => {
+      this.#touch();
       // The protocol is JSON text; a binary frame is decoded as UTF-8 and
-      // then fails JSON validation like any other bad input, with an error
-      // message rather than a silent drop.
+      // then validated like any other input, so garbage gets a typed error.
       handler(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
     });
   }
 
   onClose(handler: () => void): void {
-    this.#socket.once('close', handler);
+    if (this.#gone) handler();
+    else this.#closeHandlers.push(handler);
   }
 }
 
@@ -80,8 +123,23 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     // Compression costs CPU per recipient on every broadcast and opens the
     // door to decompression bombs; chat text is small.
     perMessageDeflate: false,
-    clientTracking: true,
+    clientTracking: false,
   });
+  const open = new Set<WsConnection>();
+
+  // One timer for all sockets (the ws README's heartbeat pattern), not one per socket.
+  const pinger = setInterval(() => {
+    for (const connection of open) {
+      if (!connection.alive) {
+        options.logger.debug('ws peer missed a pong; terminating', { connection: connection.id });
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }, options.pingIntervalMs);
+  pinger.unref();
 
   return {
     handleUpgrade(request, socket, head) {
@@ -90,14 +148,17 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         // one, a malformed frame (ws emits 'error' and then closes) would
         // throw and take the whole host down (websockets/ws#1777, #2055).
         ws.on('error', (error) => {
-          options.logger.warn('ws socket error', { code: (error as NodeJS.ErrnoException).code, message: error.message });
+          options.logger.debug('ws socket error', { code: (error as NodeJS.ErrnoException).code, message: error.message });
         });
-        const connection = new WsConnection(options.nextId(), ws, request.socket.remoteAddress ?? '');
+        const connection = new WsConnection(options.nextId(), ws, request.socket.remoteAddress ?? '', options, options.now);
+        open.add(connection);
+        ws.once('close', () => open.delete(connection));
         options.onConnection(connection);
       });
     },
     close(code, reason) {
-      for (const ws of server.clients) ws.close(code, reason);
+      clearInterval(pinger);
+      for (const connection of open) connection.close(code, reason);
       server.close();
     },
   };

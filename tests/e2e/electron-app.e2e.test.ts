@@ -30,7 +30,7 @@ describe('LanChat desktop app', () => {
     }));
     assert.equal(probe.require, 'undefined');
     assert.equal(probe.process, 'undefined');
-    assert.deepEqual(probe.bridge, ['getAppInfo', 'getHostStatus', 'onHostStatus', 'startHosting', 'stopHosting']);
+    assert.deepEqual(probe.bridge, ['getAppInfo', 'getHostStatus', 'onHostStatus', 'onSystemResume', 'startHosting', 'stopHosting']);
   });
 
   it('hosts a room on 127.0.0.1 and shows its address', async () => {
@@ -76,6 +76,38 @@ describe('LanChat desktop app', () => {
   it('shows in A when B leaves', async () => {
     await bob.window.getByTestId('leave-button').click();
     await expect(() => memberNames(alice.window), ['Alice']);
+  });
+
+  it('protects a room with a password: wrong is refused in words, right gets in', async () => {
+    // Bob hosts a second, protected room from his own app; Alice joins it.
+    await bob.window.getByTestId('name-input').fill('Bob');
+    await bob.window.getByTestId('host-port-input').fill('0');
+    await bob.window.getByTestId('host-room-input').fill('vault');
+    await bob.window.getByTestId('host-scope-select').selectOption('local');
+    await bob.window.getByTestId('host-options').click();
+    await bob.window.getByTestId('host-password-input').fill('open sesame');
+    await bob.window.getByTestId('host-button').click();
+    await bob.window.getByTestId('chat-screen').waitFor();
+    await bob.window.getByTestId('room-protected-note').waitFor();
+    const vaultUrl = (await bob.window.getByTestId('share-url').first().textContent())?.trim() ?? '';
+
+    await alice.window.getByTestId('leave-button').click();
+    await alice.window.getByTestId('join-address-input').fill(vaultUrl);
+    await alice.window.getByTestId('join-room-input').fill('vault');
+    await alice.window.getByTestId('join-password-input').fill('guess');
+    await alice.window.getByTestId('join-button').click();
+    const error = alice.window.getByTestId('start-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'CHAT_ERR_WRONG_PASSWORD');
+    assert.equal(await alice.window.getByTestId('chat-screen').count(), 0);
+
+    await alice.window.getByTestId('join-password-input').fill('open sesame');
+    await alice.window.getByTestId('join-button').click();
+    await alice.window.getByTestId('chat-screen').waitFor();
+    await expect(() => memberNames(bob.window), ['Alice', 'Bob']);
+    await bob.window.getByTestId('leave-button').click();
+    await bob.window.getByTestId('stop-hosting-button').click();
+    await alice.window.getByTestId('leave-button').click();
   });
 
   it('explains a busy port and offers another one', async () => {

@@ -28,13 +28,13 @@ export interface LaunchedApp {
   app: ElectronApplication;
   window: Page;
   userDataDir: string;
-  /** Closes the app (stopping its host) and deletes the profile. */
-  close(): Promise<void>;
+  /** Closes the app (stopping its host) and deletes the profile unless asked to keep it. */
+  close(options?: { keepProfile?: boolean }): Promise<void>;
 }
 
-/** Launches the built desktop app with a fresh profile. */
-export async function launchApp(label: string): Promise<LaunchedApp> {
-  const userDataDir = mkdtempSync(join(tmpdir(), `lanchat-e2e-${label}-`));
+/** Launches the built desktop app with a fresh profile, or with `userDataDir` to reopen one. */
+export async function launchApp(label: string, existingUserDataDir?: string): Promise<LaunchedApp> {
+  const userDataDir = existingUserDataDir ?? mkdtempSync(join(tmpdir(), `lanchat-e2e-${label}-`));
   const app = await electron.launch({
     args: [REPO_ROOT, '--no-sandbox'],
     cwd: REPO_ROOT,
@@ -46,9 +46,9 @@ export async function launchApp(label: string): Promise<LaunchedApp> {
     app,
     window,
     userDataDir,
-    async close() {
+    async close(options = {}) {
       await app.close().catch(() => undefined);
-      rmSync(userDataDir, { recursive: true, force: true });
+      if (!options.keepProfile) rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
@@ -82,6 +82,11 @@ export async function joinRoom(page: Page, name: string, address: string, room: 
 export async function sendMessage(page: Page, text: string): Promise<void> {
   await page.getByTestId('message-input').fill(text);
   await page.getByTestId('message-input').press('Enter');
+}
+
+/** The texts of the messages on screen, in display order. */
+export async function messageTexts(page: Page): Promise<string[]> {
+  return page.getByTestId('message-text').allTextContents();
 }
 
 /** The names in the member list, sorted. */

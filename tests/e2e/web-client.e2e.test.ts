@@ -5,6 +5,7 @@
  * proxy would use.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import type { Browser } from 'playwright-core';
@@ -50,6 +51,41 @@ describe('LanChat web client served by the host', () => {
       'nothing is fetched from outside the host',
     );
     await page.close();
+  });
+
+  it('refuses a page from a foreign origin on both endpoints (no cross-site hijacking)', async () => {
+    // A page served by another origin (another port) tries to open the
+    // host's endpoints from the visitor's browser, as a malicious site would.
+    const foreign: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>foreign</title>');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const foreignPort = (foreign.address() as { port: number }).port;
+    const connections = async (): Promise<number> =>
+      ((await (await fetch(`${shareUrl}/health`)).json()) as { connections: number }).connections;
+    const connectionsBefore = await connections();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://localhost:${foreignPort}/`);
+      const outcome = await page.evaluate(async (host) => {
+        const ws = await new Promise<string>((resolve) => {
+          const socket = new WebSocket(`${host.replace('http', 'ws')}/ws`);
+          socket.onopen = () => resolve('open');
+          socket.onclose = (event) => resolve(`closed ${event.code}`);
+        });
+        const xhr = await fetch(`${host}/sockjs/000/foreign/xhr`, { method: 'POST' }).then(
+          (response) => `status ${response.status}`,
+          () => 'blocked',
+        );
+        return { ws, xhr };
+      }, shareUrl);
+      assert.equal(outcome.ws, 'closed 1006', 'the WebSocket handshake is refused');
+      assert.equal(outcome.xhr, 'blocked', 'the SockJS HTTP transport is refused (403, no CORS grant)');
+      assert.equal(await connections(), connectionsBefore, 'no session was created for the foreign page');
+    } finally {
+      await page.close();
+      foreign.close();
+    }
   });
 
   it('works over the SockJS xhr-polling fallback', async () => {

@@ -1,11 +1,14 @@
 /**
- * Error codes in words. The UI switches on codes, never on the host's English
- * text (shared/STYLE.md §4); the host's text is only a fallback for codes this
- * build does not know. Update when server/protocol/error-codes.ts or
- * electron/ipc-contract.ts (`HostErrorCode`) gains a code.
+ * Error codes and connection drops in words. The UI switches on codes, never
+ * on the host's English text (shared/STYLE.md §4); the host's text is only a
+ * fallback for codes this build does not know. Update when
+ * server/protocol/error-codes.ts, electron/ipc-contract.ts (`HostErrorCode`)
+ * or reconnect-policy.ts (`ReconnectReason`) gains a value.
  */
 import type { HostError } from '../../../electron/ipc-contract';
 import { ErrorCode, NAME_MAX_LENGTH, ROOM_MAX_LENGTH } from '../../../server/protocol';
+
+import type { ReconnectReason } from './reconnect-policy';
 
 /** Codes for problems the renderer finds itself, before asking anyone. */
 export const UiErrorCode = {
@@ -13,6 +16,13 @@ export const UiErrorCode = {
   InvalidAddress: 'UI_ERR_INVALID_ADDRESS',
   /** The host port is not a whole number from 0 to 65535. */
   InvalidPort: 'UI_ERR_INVALID_PORT',
+  /** The host's max-members option is not a whole number of at least 1. */
+  InvalidMaxMembers: 'UI_ERR_INVALID_MAX_MEMBERS',
+  /**
+   * A restored session hosted a room with a password, which is never stored:
+   * the host form asks for it before hosting again.
+   */
+  HostPasswordNeeded: 'UI_ERR_HOST_PASSWORD_NEEDED',
 } as const;
 
 /** One of {@link UiErrorCode}. */
@@ -34,8 +44,17 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.TextTooLong]: 'That message is too long for this host.',
   [ErrorCode.NotJoined]: 'You are not in the room yet; try again in a moment.',
   [ErrorCode.NameTaken]: 'Someone in this room already uses that name. Pick another one.',
+  [ErrorCode.PasswordRequired]: 'This room needs a password. Type it in the room password box and join again.',
+  [ErrorCode.WrongPassword]: 'That room password is not right. Check it with the host and try again.',
+  [ErrorCode.RoomFull]: 'This room is full. Try again later, or ask the host to let more people in.',
+  [ErrorCode.TooManyRooms]: 'The host cannot open another room. Join one of the rooms it already has.',
+  [ErrorCode.RateLimited]: 'You are sending too fast. Wait a moment, then press Retry.',
+  [ErrorCode.Storage]: 'The host could not save this message. Retry in a moment.',
   [ErrorCode.Internal]: 'The host hit an unexpected problem with that request.',
 };
+
+/** Join refusals about the room password: the start screen puts the cursor in the password box. */
+export const PASSWORD_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCode.PasswordRequired, ErrorCode.WrongPassword]);
 
 /**
  * Words for a `CHAT_ERR_*` code from the host.
@@ -44,6 +63,39 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
  */
 export function chatErrorText(code: string, fallback: string): string {
   return CHAT_ERROR_TEXT[code] ?? (fallback || `The host refused the request (${code}).`);
+}
+
+/**
+ * What to tell the user about a dropped connection, beyond the connection
+ * banner's "Reconnecting…"; `null` when that says enough (quick reconnects
+ * and ordinary network loss).
+ * @param reason - the reconnect policy's reason
+ */
+export function dropNoticeText(reason: ReconnectReason): string | null {
+  switch (reason) {
+    case 'replaced':
+      return 'This room was opened in another window or tab.';
+    case 'hostFull':
+      return 'The host is full right now. LanChat keeps trying to get you in.';
+    case 'hostGoingAway':
+      return 'The host is shutting down or restarting. LanChat reconnects when it is back.';
+    case 'hostError':
+      return 'The host hit a problem and dropped the connection.';
+    case 'hostSilent':
+      return 'The host stopped answering.';
+    case 'idleTimeout':
+    case 'slowConsumer':
+    case 'connectionLost':
+      return null;
+  }
+}
+
+/**
+ * Words for hosting a restored room again, whose password this app does not keep.
+ * @param room - the room's name
+ */
+export function hostPasswordNeededText(room: string): string {
+  return `You were hosting #${room} with a room password. Type the password again to host it.`;
 }
 
 /**

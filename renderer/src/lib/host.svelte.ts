@@ -39,6 +39,25 @@ export class HostController {
   }
 
   /**
+   * Asks the main process for the host's state now, e.g. to learn whether a
+   * restored session's host is still running (the page was reloaded) before
+   * starting it again. Never rejects: on an IPC failure it returns the state
+   * known so far.
+   */
+  async refresh(): Promise<HostStatus> {
+    if (this.#bridge === undefined) return this.status;
+    try {
+      const status = await this.#bridge.getHostStatus();
+      // A push that arrived meanwhile is newer than this reply.
+      if (!this.#pushed && !this.#disposed) this.status = status;
+      return this.#pushed ? this.status : status;
+    } catch (error) {
+      console.error('LanChat: could not read the host status', error);
+      return this.status;
+    }
+  }
+
+  /**
    * Starts hosting. Never rejects: an IPC failure becomes `HOST_ERR_UNKNOWN`.
    * @param request - port, room and scope
    */

@@ -33,3 +33,15 @@ export function checkPort(port: number | null | undefined): ShownError | null {
   if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= MAX_PORT) return null;
   return { code: UiErrorCode.InvalidPort, text: `The port must be a whole number from 0 to ${MAX_PORT} (0 picks any free port).` };
 }
+
+/**
+ * Whether the host's max-members option is usable: blank (the host's
+ * default) or a whole number of at least 1. The main process also caps it
+ * (electron/host-request.ts) and refuses larger values itself.
+ * @returns the problem, or null when the value is fine
+ */
+export function checkMaxMembers(maxMembers: number | null | undefined): ShownError | null {
+  if (maxMembers === null || maxMembers === undefined) return null;
+  if (Number.isInteger(maxMembers) && maxMembers >= 1) return null;
+  return { code: UiErrorCode.InvalidMaxMembers, text: 'Max members must be a whole number of at least 1, or blank for the host default.' };
+}

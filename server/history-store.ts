@@ -1,0 +1,253 @@
+/**
+ * Durable room history in SQLite (node-sqlite3-wasm: WebAssembly, so it
+ * loads in plain Node and in Electron's utility process without a native
+ * rebuild). The schema is versioned with `PRAGMA user_version`.
+ *
+ * Writes go through a write-ahead log with `synchronous = FULL`: a committed
+ * transaction is on disk before `appendBatch` returns. Callers batch many
+ * messages per transaction (group-commit.ts). Not a rollback journal: this
+ * build's VFS reports its own lock as another process's RESERVED lock
+ * (`xCheckReservedLock` only tests whether `<file>.lock` exists), so SQLite
+ * never rolls back a hot journal, and a host killed between two page writes
+ * of a commit left a corrupt file ("database disk image is malformed").
+ * WAL recovery does not depend on that check. The VFS has no shared memory,
+ * which WAL needs unless the connection holds the file exclusively, so the
+ * store takes `locking_mode = EXCLUSIVE` first: one process per file, which
+ * LanChat needs anyway.
+ *
+ * @public
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import { Database, type QueryResult, type Statement } from 'node-sqlite3-wasm';
+
+import type { ChatMessage } from './protocol';
+
+/** SQLite's name for a database that lives only in memory. */
+export const IN_MEMORY = ':memory:';
+
+/** Schema version written to `PRAGMA user_version`; bump with a migration. */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS rooms (
+    room_key   TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS messages (
+    room_key    TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    ts          INTEGER NOT NULL,
+    sender_id   TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    client_id   TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    PRIMARY KEY (room_key, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS messages_by_client ON messages (room_key, sender_name, client_id);
+`;
+
+/** A room as stored. */
+export interface StoredRoom {
+  name: string;
+  lastSeq: number;
+}
+
+/** Where room history lives. @public */
+export interface HistoryStore {
+  /** Every stored room with its highest sequence number. */
+  rooms(): StoredRoom[];
+  /** Records a room (no-op when it exists). */
+  ensureRoom(roomKey: string, name: string, now: number): void;
+  /** Messages with `afterSeq < seq`, oldest first, at most `limit` (the oldest ones). */
+  after(roomKey: string, afterSeq: number, limit: number): ChatMessage[];
+  /** Messages with `seq < beforeSeq`, oldest first, at most `limit` (the newest ones). */
+  before(roomKey: string, beforeSeq: number, limit: number): ChatMessage[];
+  /** The stored message a sender already sent under `clientId`, if any. */
+  findByClientId(roomKey: string, senderName: string, clientId: string): ChatMessage | undefined;
+  /** Writes messages in one transaction; throws (and writes nothing) on failure. */
+  appendBatch(batch: ReadonlyArray<{ roomKey: string; message: ChatMessage }>): void;
+  /** Closes the database. Safe to call twice. */
+  close(): void;
+}
+
+function toMessage(row: QueryResult, room: string): ChatMessage {
+  return {
+    type: 'message',
+    room,
+    seq: Number(row.seq),
+    ts: Number(row.ts),
+    from: { id: String(row.sender_id), name: String(row.sender_name) },
+    clientId: String(row.client_id),
+    text: String(row.text),
+  };
+}
+
+/** The lock directory node-sqlite3-wasm creates next to a database while it holds a lock. */
+function lockDirectory(path: string): string {
+  return `${path}.lock`;
+}
+
+/** Where the process that has the database open writes its pid. */
+function lockOwnerFile(path: string): string {
+  return `${path}.lock-owner`;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * node-sqlite3-wasm's only lock is a `<file>.lock` directory, removed when
+ * the lock is released; the store holds it as long as it is open. A host
+ * that dies without closing the store (SIGKILL, a crash, power loss) leaves
+ * it behind, and every later open fails with "database is locked" until
+ * someone deletes it by hand: the host could not come back after a crash
+ * (issue "No message lost"). So the process that opens the file records its
+ * pid beside it; a lock directory whose recorded owner is gone is stale and
+ * is removed (SQLite then recovers the committed transactions from the
+ * WAL). A lock of a live process, or one with no recorded owner, is left
+ * alone.
+ */
+function claimLock(path: string): void {
+  let owner = Number.NaN;
+  try {
+    owner = Number(readFileSync(lockOwnerFile(path), 'utf8').trim());
+  } catch {
+    // No recorded owner.
+  }
+  const otherOwner = Number.isInteger(owner) && owner > 0 && owner !== process.pid;
+  if (otherOwner && isRunning(owner)) return;
+  if (otherOwner && existsSync(lockDirectory(path))) {
+    try {
+      rmdirSync(lockDirectory(path));
+    } catch {
+      // Not empty or already gone: opening reports the lock if it is still there.
+    }
+  }
+  writeFileSync(lockOwnerFile(path), `${process.pid}\n`);
+}
+
+/** Removes this process's pid record (unless another process has since taken the file). */
+function releaseLockClaim(path: string): void {
+  try {
+    if (readFileSync(lockOwnerFile(path), 'utf8').trim() === String(process.pid)) unlinkSync(lockOwnerFile(path));
+  } catch {
+    // Already gone: nothing to release.
+  }
+}
+
+/**
+ * Opens (creating if needed) the history database at `path`, or an
+ * in-memory one for {@link IN_MEMORY}.
+ *
+ * @public
+ */
+export function openHistoryStore(path: string): HistoryStore {
+  const onDisk = path !== IN_MEMORY;
+  if (onDisk) {
+    mkdirSync(dirname(path), { recursive: true });
+    claimLock(path);
+  }
+  let db: Database;
+  try {
+    db = new Database(path);
+    // Before the first read, or a WAL file would need the shared memory the VFS lacks.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    // Checked before anything writes: a newer LanChat's file is left as it was.
+    const version = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`history database ${path} has schema ${version}, newer than this LanChat (${SCHEMA_VERSION})`);
+    }
+  } catch (error) {
+    if (onDisk) releaseLockClaim(path);
+    throw error;
+  }
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec(SCHEMA);
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+
+  const names = new Map<string, string>();
+  for (const row of db.all('SELECT room_key, name FROM rooms')) names.set(String(row.room_key), String(row.name));
+  const statements: Statement[] = [];
+  const prepare = (sql: string): Statement => {
+    const statement = db.prepare(sql);
+    statements.push(statement);
+    return statement;
+  };
+  const insertRoom = prepare('INSERT OR IGNORE INTO rooms (room_key, name, created_at) VALUES (?, ?, ?)');
+  const insertMessageSql = 'INSERT INTO messages (room_key, seq, ts, sender_id, sender_name, client_id, text) VALUES (?, ?, ?, ?, ?, ?, ?)';
+  let insertMessage = prepare(insertMessageSql);
+  const selectAfter = prepare('SELECT * FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const selectBefore = prepare('SELECT * FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
+  const selectByClient = prepare('SELECT * FROM messages WHERE room_key = ? AND sender_name = ? AND client_id = ? LIMIT 1');
+  let open = true;
+
+  const nameOf = (roomKey: string): string => names.get(roomKey) ?? roomKey;
+
+  return {
+    rooms() {
+      return db
+        .all('SELECT r.name AS name, COALESCE(MAX(m.seq), 0) AS last_seq FROM rooms r LEFT JOIN messages m ON m.room_key = r.room_key GROUP BY r.room_key')
+        .map((row) => ({ name: String(row.name), lastSeq: Number(row.last_seq) }));
+    },
+    ensureRoom(roomKey, name, now) {
+      if (names.has(roomKey)) return;
+      insertRoom.run([roomKey, name, now]);
+      names.set(roomKey, name);
+    },
+    after(roomKey, afterSeq, limit) {
+      return selectAfter.all([roomKey, afterSeq, limit]).map((row) => toMessage(row, nameOf(roomKey)));
+    },
+    before(roomKey, beforeSeq, limit) {
+      return selectBefore
+        .all([roomKey, beforeSeq, limit])
+        .map((row) => toMessage(row, nameOf(roomKey)))
+        .reverse();
+    },
+    findByClientId(roomKey, senderName, clientId) {
+      const row = selectByClient.get([roomKey, senderName, clientId]);
+      return row ? toMessage(row, nameOf(roomKey)) : undefined;
+    },
+    appendBatch(batch) {
+      if (batch.length === 0) return;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const { roomKey, message } of batch) {
+          insertMessage.run([roomKey, message.seq, message.ts, message.from.id, message.from.name, message.clientId, message.text]);
+        }
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        // A statement whose step failed keeps that error, and node-sqlite3-wasm
+        // refuses to bind it again ("Could not reset statement"): without a
+        // fresh one, the next batch would fail too.
+        statements.splice(statements.indexOf(insertMessage), 1);
+        try {
+          insertMessage.finalize();
+        } catch {
+          // finalize reports the failed step's error again; the statement is gone either way.
+        }
+        insertMessage = prepare(insertMessageSql);
+        throw error;
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      for (const statement of statements) statement.finalize();
+      db.close();
+      if (onDisk) releaseLockClaim(path);
+    },
+  };
+}
