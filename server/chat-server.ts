@@ -148,6 +148,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     messageCacheSize: config.sockjs.messageCacheSize,
     websocket: config.sockjs.websocket,
     sessionCookie: config.sockjs.sessionCookie,
+    maxInboundBytes: config.maxFrameBytes,
     sockjsClientUrl: SOCKJS_CLIENT_PATH,
     logger,
     nextId: nextConnectionId,

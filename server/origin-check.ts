@@ -18,7 +18,7 @@ export const DESKTOP_APP_ORIGIN = 'app://lanchat';
 /** `*` allows every origin; otherwise a list of `http(s)://host[:port]` origins. */
 export type AllowedOrigins = '*' | readonly string[];
 
-const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/i;
+const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+\/?$/i;
 
 /**
  * Checks an allowed-origins option, throwing a `TypeError` that names a bad

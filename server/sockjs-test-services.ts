@@ -11,6 +11,11 @@
  * - `/cookie_needed_echo`: echo with the JSESSIONID cookie on.
  * - `/close`: closes every session at once with 3000 "Go away!".
  *
+ * Never enable them on a host people use: sockjs keeps all sessions of a
+ * process in one map keyed by session id, so the services' URLs (which skip
+ * the origin check, as the suite sends arbitrary origins) could reach a chat
+ * session whose id is known.
+ *
  * @public
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -29,6 +29,8 @@ export interface SockJsTransportOptions extends SendQueueLimits {
   messageCacheSize: number;
   /** Whether the websocket transport is offered. */
   websocket: boolean;
+  /** Largest inbound frame or HTTP send body in bytes; bigger ones are refused. */
+  maxInboundBytes: number;
   /** Whether to set a JSESSIONID cookie (and report `cookie_needed`). */
   sessionCookie: boolean;
   /** URL of sockjs-client for the iframe transports (served by the host itself: no CDN). */
@@ -151,6 +153,31 @@ interface SockJsWithMiddleware {
   middleware(options: { prefix: string }): SockJsHandler;
 }
 
+/** The SockJS transports through which clients send (their bodies carry messages). */
+const SEND_PATH = /\/(xhr_send|jsonp_send)(\?|$)/;
+
+/**
+ * sockjs reads xhr_send/jsonp_send bodies whole, without a limit. Refuse a
+ * declared length over the limit with 413 before sockjs sees the request,
+ * and cut a chunked body off as soon as it passes the limit.
+ *
+ * @returns false when the request was refused here
+ */
+function limitBody(request: IncomingMessage, response: ServerResponse, maxBytes: number): boolean {
+  const declared = Number(request.headers['content-length'] ?? Number.NaN);
+  if (declared > maxBytes) {
+    response.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end('Payload too large');
+    request.resume();
+    return false;
+  }
+  let received = 0;
+  request.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > maxBytes) request.destroy();
+  });
+  return true;
+}
+
 /**
  * Creates a SockJS endpoint. Routing is explicit: the chat server calls
  * `handleRequest`/`handleUpgrade` for paths under the prefix, instead of
@@ -159,16 +186,21 @@ interface SockJsWithMiddleware {
  * @public
  */
 export function createSockJsTransport(options: SockJsTransportOptions): SockJsTransport {
-  const server = sockjs.createServer({
+  // `faye_server_options` is a sockjs option missing from @types/sockjs.
+  const serverOptions: sockjs.ServerOptions & { faye_server_options: { maxLength: number } } = {
     prefix: options.prefix,
     heartbeat_delay: options.heartbeatMs,
     disconnect_delay: options.disconnectDelayMs,
     response_limit: options.streamBytesLimit,
     websocket: options.websocket,
     jsessionid: options.sessionCookie,
+    // faye-websocket's own frame limit defaults to 64 MiB; ours is the
+    // same as on the raw endpoint.
+    faye_server_options: { maxLength: options.maxInboundBytes },
     sockjs_url: options.sockjsClientUrl,
     log: forwardLog(options.logger),
-  });
+  };
+  const server = sockjs.createServer(serverOptions);
   const open = new Set<sockjs.Connection>();
   server.on('connection', (conn: sockjs.Connection | null) => {
     // sockjs emits a null connection when a session is closed before it opened.
@@ -184,7 +216,12 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
   const handler = (server as unknown as SockJsWithMiddleware).middleware({ prefix: options.prefix });
 
   return {
-    handleRequest: (request, response) => handler(request, response) === true,
+    handleRequest(request, response) {
+      if (request.method === 'POST' && SEND_PATH.test(request.url ?? '') && !limitBody(request, response, options.maxInboundBytes)) {
+        return true;
+      }
+      return handler(request, response) === true;
+    },
     handleUpgrade: (request, socket, head) => handler(request, socket, head) === true,
     close(code, reason) {
       for (const conn of open) closeSockJs(conn, code, reason);

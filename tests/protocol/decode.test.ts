@@ -5,7 +5,11 @@ import {
   CloseCode,
   DEFAULT_MAX_TEXT_BYTES,
   ErrorCode,
+  HISTORY_PAGE_MAX,
   NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  RESUME_KEY_MAX_LENGTH,
+  RESUME_KEY_MIN_LENGTH,
   ROOM_MAX_LENGTH,
   decodeClientMessage,
   decodeServerMessage,
@@ -121,6 +125,38 @@ describe('decodeClientMessage', () => {
       });
     }
 
+    it('keeps a password and a resume key', () => {
+      const resumeKey = '0123456789abcdef0123456789abcdef';
+      assert.deepEqual(success(decode({ type: 'join', room: 'secret', name: 'Ann', password: 'pw', resumeKey })), {
+        type: 'join',
+        room: 'secret',
+        name: 'Ann',
+        password: 'pw',
+        resumeKey,
+      });
+    });
+
+    it(`accepts a password of ${PASSWORD_MAX_LENGTH} characters (and an empty one) and refuses ${PASSWORD_MAX_LENGTH + 1}`, () => {
+      assert.equal(success(decode({ type: 'join', room: 'r', name: 'Ann', password: 'p'.repeat(PASSWORD_MAX_LENGTH) })).type, 'join');
+      assert.equal(success(decode({ type: 'join', room: 'r', name: 'Ann', password: '' })).type, 'join');
+      assert.equal(failure(decode({ type: 'join', room: 'r', name: 'Ann', password: 'p'.repeat(PASSWORD_MAX_LENGTH + 1) })).code, ErrorCode.InvalidMessage);
+    });
+
+    it('refuses a password that is not a string with CHAT_ERR_INVALID_MESSAGE', () => {
+      for (const password of [1234, null, ['pw'], { pw: true }]) {
+        assert.equal(failure(decode({ type: 'join', room: 'r', name: 'Ann', password })).code, ErrorCode.InvalidMessage, JSON.stringify(password));
+      }
+    });
+
+    it(`accepts resume keys of ${RESUME_KEY_MIN_LENGTH} to ${RESUME_KEY_MAX_LENGTH} characters and refuses shorter, longer or non-string ones`, () => {
+      for (const length of [RESUME_KEY_MIN_LENGTH, 32, RESUME_KEY_MAX_LENGTH]) {
+        assert.equal(success(decode({ type: 'join', room: 'r', name: 'Ann', resumeKey: 'k'.repeat(length) })).type, 'join', `length ${length}`);
+      }
+      for (const resumeKey of ['', 'k'.repeat(RESUME_KEY_MIN_LENGTH - 1), 'k'.repeat(RESUME_KEY_MAX_LENGTH + 1), 12345678901234567890, null]) {
+        assert.equal(failure(decode({ type: 'join', room: 'r', name: 'Ann', resumeKey })).code, ErrorCode.InvalidMessage, JSON.stringify(resumeKey));
+      }
+    });
+
     it('checks the name before the room', () => {
       assert.equal(failure(decode({ type: 'join', room: '', name: '' })).code, ErrorCode.InvalidName);
     });
@@ -196,6 +232,40 @@ describe('decodeClientMessage', () => {
       assert.deepEqual(success(decode({ type: 'leave' })), { type: 'leave' });
     });
   });
+
+  describe('history', () => {
+    it('accepts a history request with and without a limit', () => {
+      assert.deepEqual(success(decode({ type: 'history', before: 10 })), { type: 'history', before: 10 });
+      assert.deepEqual(success(decode({ type: 'history', before: 10, limit: HISTORY_PAGE_MAX })), { type: 'history', before: 10, limit: HISTORY_PAGE_MAX });
+    });
+
+    it('refuses a missing or non-positive before and a limit outside 1..HISTORY_PAGE_MAX with CHAT_ERR_INVALID_MESSAGE', () => {
+      for (const value of [
+        { type: 'history' },
+        { type: 'history', before: 0 },
+        { type: 'history', before: 1.5 },
+        { type: 'history', before: '3' },
+        { type: 'history', before: 3, limit: 0 },
+        { type: 'history', before: 3, limit: HISTORY_PAGE_MAX + 1 },
+      ]) {
+        assert.equal(failure(decode(value)).code, ErrorCode.InvalidMessage, JSON.stringify(value));
+      }
+    });
+  });
+
+  describe('ping', () => {
+    it('accepts a ping', () => {
+      assert.deepEqual(success(decode({ type: 'ping' })), { type: 'ping' });
+    });
+
+    it('drops unknown extra fields of a ping', () => {
+      assert.deepEqual(success(decode({ type: 'ping', id: 'p-1', at: 5 })), { type: 'ping' });
+    });
+
+    it('matches the ping type case-sensitively', () => {
+      assert.equal(failure(decode({ type: 'Ping' })).code, ErrorCode.UnknownType);
+    });
+  });
 });
 
 describe('decodeServerMessage', () => {
@@ -209,8 +279,9 @@ describe('decodeServerMessage', () => {
       you: member,
       members: [member],
       history: [chat],
+      hasEarlier: false,
       lastSeq: 1,
-      limits: { maxTextBytes: 8192 },
+      limits: { maxTextBytes: 8192, idleTimeoutMs: 45000 },
     },
     chat,
     { type: 'ack', id: 'c-1', seq: 1, ts: 1 },
@@ -218,6 +289,9 @@ describe('decodeServerMessage', () => {
     { type: 'memberLeft', room: 'lobby', member },
     { type: 'error', code: ErrorCode.NotJoined, message: 'join first' },
     { type: 'error', code: ErrorCode.EmptyText, message: 'empty', ref: 'c-1' },
+    { type: 'error', code: ErrorCode.RateLimited, message: 'slow down', ref: 'c-2' },
+    { type: 'pong' },
+    { type: 'historyPage', room: 'lobby', before: 2, messages: [chat], hasMore: false },
   ];
 
   for (const message of valid) {
@@ -240,6 +314,30 @@ describe('decodeServerMessage', () => {
       { ...chat, from: { id: 'abc' } },
       { type: 'memberJoined', room: 'lobby' },
       { type: 'error', message: 'no code' },
+      { type: 'ping' },
+      { type: 'historyPage', room: 'lobby', before: 2, messages: [] },
+      {
+        type: 'welcome',
+        protocol: 1,
+        room: 'lobby',
+        you: member,
+        members: [member],
+        history: [],
+        hasEarlier: false,
+        lastSeq: 0,
+        limits: { maxTextBytes: 8192 },
+      },
+      {
+        type: 'welcome',
+        protocol: 1,
+        room: 'lobby',
+        you: member,
+        members: [member],
+        history: [],
+        hasEarlier: false,
+        lastSeq: 0,
+        limits: { maxTextBytes: 8192, idleTimeoutMs: 0 },
+      },
     ]) {
       assert.equal(failure(decodeServerMessage(JSON.stringify(value))).code, ErrorCode.InvalidMessage, JSON.stringify(value));
     }

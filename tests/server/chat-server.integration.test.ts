@@ -5,69 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { createChatServer, HostStartError, type ChatServer, type ChatServerOptions } from '../../server';
-import { MAX_FRAME_BYTES } from '../../server/constants';
+import { createChatServer, HostStartError, type ChatServer } from '../../server';
+import { DEFAULT_IDLE_TIMEOUT_MS, MAX_FRAME_BYTES } from '../../server/constants';
 import { CloseCode, DEFAULT_MAX_TEXT_BYTES, ErrorCode, NAME_MAX_LENGTH, PROTOCOL_VERSION, type ServerMessageMap } from '../../server/protocol';
 import {
+  BASE_OPTIONS,
   CLIENT_KINDS,
-  SockJsTestClient,
   WsTestClient,
   closeAll,
   clientId,
   connectClient,
   httpGet,
+  nextChat,
+  sendAndAck,
   upgradeStatus,
-  type ClientKind,
+  useServer,
   type TestClient,
 } from './helpers';
-
-/**
- * Every server listens on 127.0.0.1 port 0. A short SockJS disconnect delay
- * lets sessions of closed xhr clients end quickly (the default is 5 s).
- */
-const BASE_OPTIONS: ChatServerOptions = { port: 0, host: '127.0.0.1', sockjs: { disconnectDelayMs: 500 } };
-
-/** One running server per describe block, plus the clients its tests open. */
-function useServer(options: ChatServerOptions = {}) {
-  const fixture = {
-    server: undefined as unknown as ChatServer,
-    address: undefined as unknown as AddressInfo,
-    clients: [] as TestClient[],
-    /** Connects a client that `after` closes. */
-    async connect(kind: ClientKind, label?: string): Promise<TestClient> {
-      const client = await connectClient(fixture.address, kind, label);
-      fixture.clients.push(client);
-      return client;
-    },
-    async connectWs(label?: string): Promise<WsTestClient> {
-      const client = await WsTestClient.connect(fixture.address, label);
-      fixture.clients.push(client);
-      return client;
-    },
-  };
-  before(async () => {
-    fixture.server = createChatServer({ ...BASE_OPTIONS, ...options });
-    fixture.address = await fixture.server.start();
-  });
-  after(async () => {
-    await closeAll(fixture.clients);
-    await fixture.server.close();
-  });
-  return fixture;
-}
-
-/** Sends a message and waits for its ack. */
-async function sendAndAck(client: TestClient, text: string, id = clientId()): Promise<ServerMessageMap['ack']> {
-  client.send({ type: 'send', id, text });
-  return client.waitFor((message) => message.type === 'ack' && message.id === id, undefined, `ack ${id}`) as Promise<ServerMessageMap['ack']>;
-}
-
-/** Consumes the broadcast of client message `id`. */
-async function nextChat(client: TestClient, id: string): Promise<ServerMessageMap['message']> {
-  return client.waitFor((message) => message.type === 'message' && message.clientId === id, undefined, `message ${id}`) as Promise<
-    ServerMessageMap['message']
-  >;
-}
 
 describe('ChatServer over every transport', () => {
   const fixture = useServer();
@@ -89,7 +43,7 @@ describe('ChatServer over every transport', () => {
         assert.deepEqual(welcome.members, [observerWelcome.you, welcome.you]);
         assert.deepEqual(welcome.history, []);
         assert.equal(welcome.lastSeq, 0);
-        assert.deepEqual(welcome.limits, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES });
+        assert.deepEqual(welcome.limits, { maxTextBytes: DEFAULT_MAX_TEXT_BYTES, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
 
         const joined = await observer.nextAny();
         assert.deepEqual(joined, { type: 'memberJoined', room, member: welcome.you });
@@ -331,7 +285,9 @@ describe('ChatServer rooms, presence and history', () => {
  */
 for (const kind of CLIENT_KINDS) {
   describe(`ChatServer refusing bad input over ${kind}`, () => {
-    const fixture = useServer();
+    // The offender sends a few dozen frames in a second or two; the default
+    // rate limit (30 per 10 s) is tested in hardening.integration.test.ts.
+    const fixture = useServer({ rateLimit: { messages: 1_000, intervalMs: 1_000 } });
     const room = 'strict';
     let offender: TestClient;
     let watcher: TestClient;
@@ -445,11 +401,22 @@ for (const kind of CLIENT_KINDS) {
   });
 }
 
+/** Whether the function calling the clock is in server/session.ts (the chat handlers). */
+function calledFromSession(): boolean {
+  // Stack: Error, calledFromSession, the injected clock, its caller.
+  const caller = new Error().stack?.split('\n')[3] ?? '';
+  return /server[\\/]session\.ts/.test(caller);
+}
+
 describe('ChatServer when a handler throws', () => {
   let clockBroken = false;
+  // The clock fails only for the session's own calls (its rate limiter),
+  // which run inside the handler that turns any failure into 1011. The
+  // transports read the clock too (liveness), but outside that guard: a
+  // throw there is not the handler failure this suite is about.
   const fixture = useServer({
     now: () => {
-      if (clockBroken) throw new Error('injected clock failure');
+      if (clockBroken && calledFromSession()) throw new Error('injected clock failure');
       return Date.now();
     },
   });
@@ -528,8 +495,8 @@ describe('ChatServer HTTP', () => {
       assert.equal(typeof report.uptimeMs, 'number');
       assert.equal(report.members, 0);
       assert.deepEqual(report.rooms, [
-        { name: 'lobby', members: 0, lastSeq: 0 },
-        { name: 'Announcements', members: 0, lastSeq: 0 },
+        { name: 'lobby', protected: false, members: 0, lastSeq: 0 },
+        { name: 'Announcements', protected: false, members: 0, lastSeq: 0 },
       ]);
 
       const ann = await fixture.connect('ws', 'ann');
@@ -547,9 +514,9 @@ describe('ChatServer HTTP', () => {
       assert.equal(busy.members, 2);
       assert.equal(busy.connections, 3);
       assert.deepEqual(busy.rooms, [
-        { name: 'lobby', members: 1, lastSeq: 2 },
-        { name: 'Announcements', members: 0, lastSeq: 0 },
-        { name: 'side room', members: 1, lastSeq: 0 },
+        { name: 'lobby', protected: false, members: 1, lastSeq: 2 },
+        { name: 'Announcements', protected: false, members: 0, lastSeq: 0 },
+        { name: 'side room', protected: false, members: 1, lastSeq: 0 },
       ]);
       assert.deepEqual({ ...fixture.server.health(), uptimeMs: 0 }, { ...busy, uptimeMs: 0 });
     });

@@ -4,12 +4,15 @@
  * server sends, validate it with the shared protocol decoder, and let a test
  * wait for concrete messages — never for a fixed time.
  */
-import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 
 import SockJS from 'sockjs-client';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
+import { createChatServer, type ChatServer, type ChatServerOptions } from '../../server';
 import { decodeServerMessage, type ServerMessage, type ServerMessageMap } from '../../server/protocol';
 
 /** Default wait for one expected event. Generous: CI machines are slow, passing tests never wait it out. */
@@ -133,6 +136,12 @@ export abstract class TestClient {
     return this.next('welcome');
   }
 
+  /** Sends `join` with extra fields (password, resumeKey, since) and returns the `welcome`. */
+  async joinWith(fields: { room: string; name: string; since?: number; password?: string; resumeKey?: string }): Promise<ServerMessageMap['welcome']> {
+    this.send({ type: 'join', ...fields });
+    return this.next('welcome');
+  }
+
   /** Resolves with the close event, or rejects after `timeoutMs`. */
   waitClosed(timeoutMs = EVENT_TIMEOUT_MS): Promise<CloseInfo> {
     return withTimeout(this.closed, timeoutMs, `close of ${this.label}`);
@@ -183,8 +192,8 @@ export class WsTestClient extends TestClient {
   }
 
   /** Opens `/ws` (or `path`) and resolves once the socket is open. */
-  static async connect(address: AddressInfo, label = 'ws', path = '/ws'): Promise<WsTestClient> {
-    const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`);
+  static async connect(address: AddressInfo, label = 'ws', path = '/ws', options?: ClientOptions): Promise<WsTestClient> {
+    const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`, options);
     const client = new WsTestClient(socket, label);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -229,9 +238,9 @@ export class SockJsTestClient extends TestClient {
     sock.onclose = (event: CloseEvent) => this.onClosed({ code: event.code, reason: event.reason });
   }
 
-  /** Opens `/sockjs` with only `transport` allowed and resolves once the session is open. */
-  static async connect(address: AddressInfo, transport: SockJsTransportName, label: string = transport): Promise<SockJsTestClient> {
-    const sock = new SockJS(`${baseUrl(address)}/sockjs`, null, { transports: [transport] });
+  /** Opens `/sockjs` (or `prefix`) with only `transport` allowed and resolves once the session is open. */
+  static async connect(address: AddressInfo, transport: SockJsTransportName, label: string = transport, prefix = '/sockjs'): Promise<SockJsTestClient> {
+    const sock = new SockJS(`${baseUrl(address)}${prefix}`, null, { transports: [transport] });
     const client = new SockJsTestClient(sock, label);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -320,4 +329,200 @@ let idCounter = 0;
 export function clientId(prefix = 'm'): string {
   idCounter += 1;
   return `${prefix}-${process.pid}-${idCounter}`;
+}
+
+/** A response read whole. */
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** Any HTTP request, path verbatim, with headers and a body (string or raw bytes). */
+export function httpRequest(
+  address: AddressInfo,
+  options: { method?: string; path: string; headers?: OutgoingHttpHeaders; body?: string | Buffer },
+  timeoutMs = EVENT_TIMEOUT_MS,
+): Promise<HttpResult> {
+  const method = options.method ?? 'GET';
+  return withTimeout(
+    new Promise<HttpResult>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: address.port, path: options.path, method, headers: options.headers, agent: false },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+          response.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(options.body);
+    }),
+    timeoutMs,
+    `${method} ${options.path}`,
+  );
+}
+
+/**
+ * Sends a WebSocket upgrade request with the given headers (`Origin`,
+ * `Host`, …) and resolves with 101 when the server switched protocols, or
+ * with the HTTP status it answered instead.
+ */
+export function upgradeWith(address: AddressInfo, path: string, headers: OutgoingHttpHeaders = {}): Promise<number> {
+  return withTimeout(
+    new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: address.port,
+        path,
+        agent: false,
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          ...headers,
+        },
+      });
+      req.on('upgrade', (_response, socket) => {
+        socket.destroy();
+        resolve(101);
+      });
+      req.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    }),
+    EVENT_TIMEOUT_MS,
+    `upgrade response for ${path}`,
+  );
+}
+
+/** A SockJS frame as sent on the HTTP transports. */
+export type SockJsFrame = { kind: 'o' } | { kind: 'h' } | { kind: 'a'; messages: string[] } | { kind: 'c'; code: number; reason: string };
+
+/** Splits an xhr / xhr_streaming body into SockJS frames (one per line; the 2048-byte `h` prelude counts as `h`). */
+export function parseSockJsFrames(body: string): SockJsFrame[] {
+  return body
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line): SockJsFrame => {
+      if (line === 'o') return { kind: 'o' };
+      if (/^h+$/.test(line)) return { kind: 'h' };
+      if (line.startsWith('a')) return { kind: 'a', messages: JSON.parse(line.slice(1)) as string[] };
+      if (line.startsWith('c')) {
+        const [code, reason] = JSON.parse(line.slice(1)) as [number, string];
+        return { kind: 'c', code, reason };
+      }
+      throw new Error(`not a SockJS frame: ${JSON.stringify(line.slice(0, 80))}`);
+    });
+}
+
+/** A fresh SockJS session id (sockjs keeps sessions in one process-wide map: ids must never repeat). */
+export function sockJsSessionId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/**
+ * An xhr-polling SockJS session driven with plain HTTP, so a test decides
+ * exactly when (and whether) it polls.
+ */
+export class RawXhrSession {
+  readonly id = sockJsSessionId();
+
+  constructor(
+    readonly address: AddressInfo,
+    readonly prefix = '/sockjs',
+  ) {}
+
+  /** `<prefix>/000/<id>/<suffix>` */
+  path(suffix: string): string {
+    return `${this.prefix}/000/${this.id}/${suffix}`;
+  }
+
+  /** One poll (the first one opens the session): the frames it returned. */
+  async poll(): Promise<SockJsFrame[]> {
+    const response = await httpRequest(this.address, { method: 'POST', path: this.path('xhr') });
+    if (response.status !== 200) throw new Error(`xhr poll answered ${response.status}: ${response.body}`);
+    return parseSockJsFrames(response.body);
+  }
+
+  /** Posts messages (each a string, usually JSON) with xhr_send; resolves with the HTTP status (204 when delivered). */
+  async send(...messages: string[]): Promise<number> {
+    return (await this.sendBody(JSON.stringify(messages))).status;
+  }
+
+  /** Posts a raw xhr_send body. */
+  sendBody(body: string | Buffer): Promise<HttpResult> {
+    return httpRequest(this.address, { method: 'POST', path: this.path('xhr_send'), headers: { 'Content-Type': 'text/plain' }, body });
+  }
+}
+
+/** Every server in the integration suites listens on 127.0.0.1 port 0. A short SockJS disconnect delay ends sessions of closed xhr clients quickly (the default is 5 s). */
+export const BASE_OPTIONS: ChatServerOptions = { port: 0, host: '127.0.0.1', sockjs: { disconnectDelayMs: 500 } };
+
+/** One running server per describe block, plus the clients its tests open. */
+export interface ServerFixture {
+  server: ChatServer;
+  address: AddressInfo;
+  clients: TestClient[];
+  /** Connects a client that `after` closes. */
+  connect(kind: ClientKind, label?: string): Promise<TestClient>;
+  /** Connects a `/ws` client (with ws client options) that `after` closes. */
+  connectWs(label?: string, options?: ClientOptions): Promise<WsTestClient>;
+}
+
+/** Starts a server (BASE_OPTIONS plus `options`) before the enclosing describe's tests and closes it, and its clients, after them. */
+export function useServer(options: ChatServerOptions = {}): ServerFixture {
+  const fixture: ServerFixture = {
+    server: undefined as unknown as ChatServer,
+    address: undefined as unknown as AddressInfo,
+    clients: [],
+    async connect(kind, label) {
+      const client = await connectClient(fixture.address, kind, label);
+      fixture.clients.push(client);
+      return client;
+    },
+    async connectWs(label, clientOptions) {
+      const client = await WsTestClient.connect(fixture.address, label, '/ws', clientOptions);
+      fixture.clients.push(client);
+      return client;
+    },
+  };
+  before(async () => {
+    fixture.server = createChatServer({ ...BASE_OPTIONS, ...options, sockjs: { ...BASE_OPTIONS.sockjs, ...options.sockjs } });
+    fixture.address = await fixture.server.start();
+  });
+  after(async () => {
+    await closeAll(fixture.clients);
+    await fixture.server.close();
+  });
+  return fixture;
+}
+
+/** Sends a message and waits for its ack. */
+export async function sendAndAck(client: TestClient, text: string, id = clientId()): Promise<ServerMessageMap['ack']> {
+  client.send({ type: 'send', id, text });
+  return client.waitFor((message) => message.type === 'ack' && message.id === id, undefined, `ack ${id}`) as Promise<ServerMessageMap['ack']>;
+}
+
+/** Consumes the broadcast of client message `id`. */
+export async function nextChat(client: TestClient, id: string): Promise<ServerMessageMap['message']> {
+  return client.waitFor((message) => message.type === 'message' && message.clientId === id, undefined, `message ${id}`) as Promise<
+    ServerMessageMap['message']
+  >;
+}
+
+/** Consumes the next `error` (other messages stay in the inbox) and checks its code (and `ref`, when given). */
+export async function expectError(client: TestClient, code: string, ref?: string): Promise<ServerMessageMap['error']> {
+  const message = await client.next('error');
+  if (message.code !== code) throw new Error(`${client.label}: expected error ${code}, got ${message.code}`);
+  if (ref !== undefined && message.ref !== ref) throw new Error(`${client.label}: expected ref ${ref}, got ${String(message.ref)}`);
+  return message;
 }

@@ -2,13 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { ClientConnection } from '../../server/client-connection';
-import type { Member } from '../../server/protocol';
-import { Room, RoomRegistry } from '../../server/rooms';
+import { GroupCommitter } from '../../server/group-commit';
+import { IN_MEMORY, openHistoryStore, type HistoryStore } from '../../server/history-store';
+import { silentLogger } from '../../server/logger';
+import type { ChatMessage, Member } from '../../server/protocol';
+import { Room, RoomRegistry, type RegistryLimits, type RoomRules, type RoomStorage, type SubmitResult } from '../../server/rooms';
 
 /** The smallest ClientConnection: records what it is sent. */
 class FakeConnection implements ClientConnection {
   readonly transport = 'ws' as const;
   readonly remoteAddress = '127.0.0.1';
+  readonly openedAt = 0;
+  readonly lastActivityAt = 0;
   readonly sent: string[] = [];
 
   constructor(readonly id: string) {}
@@ -24,25 +29,74 @@ class FakeConnection implements ClientConnection {
   onClose(): void {}
 }
 
-function addMember(room: Room, id: string, name: string): { member: Member; connection: FakeConnection } {
+/** Storage in an in-memory database; the tests commit by hand with `flush()`. */
+function memoryStorage(store: HistoryStore = openHistoryStore(IN_MEMORY)): RoomStorage {
+  return { store, committer: new GroupCommitter(store, silentLogger) };
+}
+
+/** A room with its own in-memory storage. */
+function newRoom(name: string, maxHistory: number, rules: RoomRules = OPEN, storage: RoomStorage = memoryStorage()): Room & { storage: RoomStorage } {
+  return Object.assign(new Room(name, maxHistory, rules, storage), { storage });
+}
+
+/** Submits a message and commits it at once; returns what `done` got. */
+function submitNow(room: Room & { storage: RoomStorage }, from: Member, clientId: string, text: string, now: number): SubmitResult {
+  let result: SubmitResult | undefined;
+  room.submit(from, clientId, text, now, (outcome) => {
+    result = outcome;
+  });
+  room.storage.committer.flush();
+  assert.ok(result, 'done was not called after the commit');
+  return result;
+}
+
+/** The stored message of a successful submit. */
+function stored(result: SubmitResult): { message: ChatMessage; duplicate: boolean } {
+  assert.equal(result.ok, true, `submit failed: ${result.ok ? '' : result.error.message}`);
+  return result as { ok: true; message: ChatMessage; duplicate: boolean };
+}
+
+/** Open-room rules with room for everyone the tests add. */
+const OPEN: RoomRules = { maxMembers: 100 };
+
+/** Registry limits roomy enough that only the tests about limits reach them. */
+function limits(overrides: Partial<RegistryLimits> = {}): RegistryLimits {
+  return { maxHistory: 10, maxRooms: 100, defaultMaxMembers: 100, ...overrides };
+}
+
+/** Creates a room that must exist (getOrCreate returns undefined only past maxRooms). */
+function mustGet(registry: RoomRegistry, name: string): Room {
+  const room = registry.getOrCreate(name);
+  assert.ok(room, `room ${name} was not created`);
+  return room;
+}
+
+function addMember(
+  room: Room,
+  id: string,
+  name: string,
+  resumeKey?: string,
+): { member: Member; connection: FakeConnection; evictions: () => number } {
   const member = { id, name };
   const connection = new FakeConnection(`conn-${id}`);
-  room.add({ member, connection });
-  return { member, connection };
+  let evicted = 0;
+  room.add({ member, connection, resumeKey, evict: () => (evicted += 1) });
+  return { member, connection, evictions: () => evicted };
 }
 
 const ann: Member = { id: 'm-ann', name: 'Ann' };
 const bob: Member = { id: 'm-bob', name: 'Bob' };
 
 describe('Room', () => {
-  describe('#append', () => {
+  describe('#submit', () => {
     it('numbers messages 1, 2, 3 and stores sender, client id, text and time', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       assert.equal(room.lastSeq, 0);
-      const first = room.append(ann, 'a-1', 'hello', 1000);
-      const second = room.append(bob, 'b-1', 'hi', 1001);
-      const third = room.append(ann, 'a-2', 'bye', 1002);
+      const first = stored(submitNow(room, ann, 'a-1', 'hello', 1000));
+      const second = stored(submitNow(room, bob, 'b-1', 'hi', 1001));
+      const third = stored(submitNow(room, ann, 'a-2', 'bye', 1002));
       assert.deepEqual(first, {
+        ok: true,
         duplicate: false,
         message: { type: 'message', room: 'lobby', seq: 1, ts: 1000, from: ann, clientId: 'a-1', text: 'hello' },
       });
@@ -50,64 +104,128 @@ describe('Room', () => {
       assert.equal(room.lastSeq, 3);
     });
 
+    it('reports nothing and broadcasts nothing before the commit; then broadcasts to every member, sender included', () => {
+      const room = newRoom('lobby', 10);
+      const a = addMember(room, 'm-ann', 'Ann');
+      const b = addMember(room, 'm-bob', 'Bob');
+      const results: SubmitResult[] = [];
+      room.submit(ann, 'a-1', 'hello', 1000, (result) => results.push(result));
+      assert.deepEqual(results, []);
+      assert.equal(room.lastSeq, 0, 'lastSeq counts committed messages only');
+      assert.deepEqual([a.connection.sent, b.connection.sent], [[], []]);
+      room.storage.committer.flush();
+      assert.equal(results.length, 1);
+      const [result] = results;
+      assert.ok(result);
+      const frame = JSON.stringify(stored(result).message);
+      assert.deepEqual([a.connection.sent, b.connection.sent], [[frame], [frame]]);
+      assert.equal(room.lastSeq, 1);
+    });
+
     it('copies the sender rather than keeping a reference to it', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       const from = { id: 'm-x', name: 'X' };
-      const { message } = room.append(from, 'x-1', 'text', 1);
+      const { message } = stored(submitNow(room, from, 'x-1', 'text', 1));
       from.name = 'changed';
       assert.deepEqual(message.from, { id: 'm-x', name: 'X' });
     });
 
-    it('returns the stored message with duplicate: true for a resend of the same client id by the same sender', () => {
-      const room = new Room('lobby', 10);
-      const original = room.append(ann, 'a-1', 'hello', 1000);
-      room.append(bob, 'b-1', 'hi', 1001);
-      const resend = room.append(ann, 'a-1', 'hello (resent)', 2000);
+    it('returns the stored message with duplicate: true for a resend of the same client id by the same sender, without broadcasting it again', () => {
+      const room = newRoom('lobby', 10);
+      const listener = addMember(room, 'm-l', 'Listener');
+      const original = stored(submitNow(room, ann, 'a-1', 'hello', 1000));
+      submitNow(room, bob, 'b-1', 'hi', 1001);
+      const resend = stored(submitNow(room, ann, 'a-1', 'hello (resent)', 2000));
       assert.equal(resend.duplicate, true);
-      assert.equal(resend.message, original.message);
+      assert.deepEqual(resend.message, original.message);
       assert.equal(room.lastSeq, 2);
+      assert.equal(listener.connection.sent.length, 2);
       assert.deepEqual(
-        room.historySince(0, 10).map((message) => message.text),
+        room.recentSince(0, 10).messages.map((message) => message.text),
         ['hello', 'hi'],
       );
     });
 
+    it('recognises a resend while the original is still waiting for its commit', () => {
+      const room = newRoom('lobby', 10);
+      const results: SubmitResult[] = [];
+      room.submit(ann, 'a-1', 'hello', 1000, (result) => results.push(result));
+      room.submit(ann, 'a-1', 'hello', 1001, (result) => results.push(result));
+      room.storage.committer.flush();
+      const [first, second] = results.map(stored);
+      assert.equal(first?.duplicate, false);
+      assert.equal(second?.duplicate, true);
+      assert.deepEqual(second?.message, first?.message);
+      assert.equal(room.lastSeq, 1);
+    });
+
+    it('recognises resends by sender name without letter case', () => {
+      const room = newRoom('lobby', 10);
+      submitNow(room, ann, 'a-1', 'hello', 1000);
+      assert.equal(stored(submitNow(room, { id: 'm-other', name: 'ANN' }, 'a-1', 'hello', 1001)).duplicate, true);
+    });
+
     it('treats the same client id from another sender as a new message', () => {
-      const room = new Room('lobby', 10);
-      room.append(ann, 'same', 'from Ann', 1);
-      const fromBob = room.append(bob, 'same', 'from Bob', 2);
+      const room = newRoom('lobby', 10);
+      submitNow(room, ann, 'same', 'from Ann', 1);
+      const fromBob = stored(submitNow(room, bob, 'same', 'from Bob', 2));
       assert.equal(fromBob.duplicate, false);
       assert.equal(fromBob.message.seq, 2);
     });
 
-    it('keeps at most maxHistory messages, dropping the oldest, while seq keeps counting', () => {
-      const room = new Room('lobby', 3);
-      for (let index = 1; index <= 5; index += 1) room.append(ann, `a-${index}`, `text ${index}`, index);
+    it('keeps at most maxHistory messages in memory while seq keeps counting; older ones come from the store', () => {
+      const room = newRoom('lobby', 3);
+      for (let index = 1; index <= 5; index += 1) submitNow(room, ann, `a-${index}`, `text ${index}`, index);
       assert.equal(room.lastSeq, 5);
       assert.deepEqual(
-        room.historySince(0, 100).map((message) => message.seq),
-        [3, 4, 5],
+        room.recentSince(0, 100).messages.map((message) => message.seq),
+        [1, 2, 3, 4, 5],
       );
     });
 
-    it('forgets the client ids of dropped messages, so their resend is stored anew', () => {
-      const room = new Room('lobby', 2);
-      room.append(ann, 'a-1', 'one', 1);
-      room.append(ann, 'a-2', 'two', 2);
-      room.append(ann, 'a-3', 'three', 3);
-      const resentDropped = room.append(ann, 'a-1', 'one', 4);
-      assert.equal(resentDropped.duplicate, false);
-      assert.equal(resentDropped.message.seq, 4);
-      const resentKept = room.append(ann, 'a-3', 'three', 5);
-      assert.equal(resentKept.duplicate, true);
-      assert.equal(resentKept.message.seq, 3);
+    it('still recognises a resend of a message that has left the in-memory history', () => {
+      const room = newRoom('lobby', 2);
+      submitNow(room, ann, 'a-1', 'one', 1);
+      submitNow(room, ann, 'a-2', 'two', 2);
+      submitNow(room, ann, 'a-3', 'three', 3);
+      const resentOld = stored(submitNow(room, ann, 'a-1', 'one', 4));
+      assert.equal(resentOld.duplicate, true);
+      assert.equal(resentOld.message.seq, 1);
+      assert.equal(room.lastSeq, 3);
+    });
+
+    it('hands the sequence number back when the commit fails, keeping the sequence gap-free', () => {
+      const storage = memoryStorage();
+      const room = newRoom('lobby', 10, OPEN, storage);
+      const listener = addMember(room, 'm-l', 'Listener');
+      submitNow(room, ann, 'a-1', 'one', 1);
+      const appendBatch = storage.store.appendBatch.bind(storage.store);
+      storage.store.appendBatch = () => {
+        throw new Error('disk full');
+      };
+      const failed = submitNow(room, ann, 'a-2', 'two', 2);
+      assert.equal(failed.ok, false);
+      assert.equal(room.lastSeq, 1);
+      assert.equal(listener.connection.sent.length, 1, 'a failed message is not broadcast');
+      storage.store.appendBatch = appendBatch;
+      assert.equal(stored(submitNow(room, ann, 'a-2', 'two', 3)).message.seq, 2);
+    });
+
+    it('picks up where the stored history ends when the room is created again (host restart)', () => {
+      const store = openHistoryStore(IN_MEMORY);
+      const before = newRoom('lobby', 10, OPEN, memoryStorage(store));
+      for (let index = 1; index <= 3; index += 1) submitNow(before, ann, `a-${index}`, `text ${index}`, index);
+      const after = newRoom('lobby', 10, OPEN, memoryStorage(store));
+      assert.equal(after.lastSeq, 3);
+      assert.equal(stored(submitNow(after, ann, 'a-2', 'text 2', 9)).duplicate, true);
+      assert.equal(stored(submitNow(after, bob, 'b-1', 'new', 10)).message.seq, 4);
     });
   });
 
-  describe('#historySince', () => {
-    const room = new Room('lobby', 100);
-    for (let index = 1; index <= 10; index += 1) room.append(ann, `a-${index}`, `text ${index}`, index);
-    const seqs = (since: number, limit: number) => room.historySince(since, limit).map((message) => message.seq);
+  describe('#recentSince', () => {
+    const room = newRoom('lobby', 100);
+    for (let index = 1; index <= 10; index += 1) submitNow(room, ann, `a-${index}`, `text ${index}`, index);
+    const seqs = (since: number, limit: number) => room.recentSince(since, limit).messages.map((message) => message.seq);
 
     it('returns messages after since, oldest first', () => {
       assert.deepEqual(seqs(7, 100), [8, 9, 10]);
@@ -119,32 +237,63 @@ describe('Room', () => {
       assert.deepEqual(seqs(99, 100), []);
     });
 
-    it('keeps the newest ones when more than limit match', () => {
+    it('keeps the newest ones when more than limit match, and says older ones exist', () => {
       assert.deepEqual(seqs(0, 3), [8, 9, 10]);
       assert.deepEqual(seqs(5, 2), [9, 10]);
+      assert.equal(room.recentSince(0, 3).hasMore, true);
+      assert.equal(room.recentSince(0, 100).hasMore, false);
     });
 
     it('returns nothing for an empty room', () => {
-      assert.deepEqual(new Room('empty', 10).historySince(0, 10), []);
+      assert.deepEqual(newRoom('empty', 10).recentSince(0, 10), { messages: [], hasMore: false });
     });
 
-    it('starts at the oldest kept message when since predates the history cap', () => {
-      const capped = new Room('capped', 3);
-      for (let index = 1; index <= 6; index += 1) capped.append(ann, `a-${index}`, 'x', index);
+    it('reads past the in-memory cap from the store', () => {
+      const capped = newRoom('capped', 3);
+      for (let index = 1; index <= 6; index += 1) submitNow(capped, ann, `a-${index}`, 'x', index);
       assert.deepEqual(
-        capped.historySince(1, 100).map((message) => message.seq),
-        [4, 5, 6],
+        capped.recentSince(1, 100).messages.map((message) => message.seq),
+        [2, 3, 4, 5, 6],
       );
       assert.deepEqual(
-        capped.historySince(4, 100).map((message) => message.seq),
+        capped.recentSince(4, 100).messages.map((message) => message.seq),
         [5, 6],
+      );
+    });
+  });
+
+  describe('#page', () => {
+    const room = newRoom('lobby', 3);
+    for (let index = 1; index <= 10; index += 1) submitNow(room, ann, `a-${index}`, `text ${index}`, index);
+
+    it('returns up to limit messages before `before`, oldest first, and whether more exist', () => {
+      assert.deepEqual(
+        room.page(8, 3).messages.map((message) => message.seq),
+        [5, 6, 7],
+      );
+      assert.equal(room.page(8, 3).hasMore, true);
+      assert.deepEqual(
+        room.page(3, 10).messages.map((message) => message.seq),
+        [1, 2],
+      );
+      assert.equal(room.page(3, 10).hasMore, false);
+    });
+
+    it('returns nothing before the first message', () => {
+      assert.deepEqual(room.page(1, 10), { messages: [], hasMore: false });
+    });
+
+    it('treats `before` past the end as the end', () => {
+      assert.deepEqual(
+        room.page(1_000, 2).messages.map((message) => message.seq),
+        [9, 10],
       );
     });
   });
 
   describe('members', () => {
     it('adds, lists in join order and removes members', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       addMember(room, 'm1', 'Ann');
       addMember(room, 'm2', 'Bob');
       assert.equal(room.size, 2);
@@ -158,9 +307,107 @@ describe('Room', () => {
     });
   });
 
+  describe('#admit', () => {
+    const key = 'k'.repeat(32);
+
+    it('admits anyone into an open room with space', () => {
+      const room = newRoom('lobby', 10, { maxMembers: 2 });
+      assert.equal(room.isProtected, false);
+      assert.deepEqual(room.admit('Ann', undefined, undefined), { ok: true });
+      // A password given to an open room is ignored, not refused.
+      assert.deepEqual(room.admit('Ann', 'whatever', undefined), { ok: true });
+    });
+
+    it('refuses a protected room without a password (undefined or empty) with passwordRequired', () => {
+      const room = newRoom('secret', 10, { maxMembers: 2, password: 'pw' });
+      assert.equal(room.isProtected, true);
+      assert.deepEqual(room.admit('Ann', undefined, undefined), { ok: false, reason: 'passwordRequired' });
+      assert.deepEqual(room.admit('Ann', '', undefined), { ok: false, reason: 'passwordRequired' });
+    });
+
+    it('refuses a wrong password (also one of another length, and the right one in another case)', () => {
+      const room = newRoom('secret', 10, { maxMembers: 2, password: 'pw' });
+      for (const guess of ['px', 'pw ', 'PW', 'p'.repeat(128)]) {
+        assert.deepEqual(room.admit('Ann', guess, undefined), { ok: false, reason: 'wrongPassword' }, guess);
+      }
+      assert.deepEqual(room.admit('Ann', 'pw', undefined), { ok: true });
+    });
+
+    it('checks the password before the name and the room size: a refusal reveals nothing about members', () => {
+      const room = newRoom('secret', 10, { maxMembers: 1, password: 'pw' });
+      addMember(room, 'm1', 'Ann');
+      assert.deepEqual(room.admit('Ann', undefined, undefined), { ok: false, reason: 'passwordRequired' });
+      assert.deepEqual(room.admit('Bob', 'nope', undefined), { ok: false, reason: 'wrongPassword' });
+      assert.deepEqual(room.admit('Ann', 'pw', undefined), { ok: false, reason: 'nameTaken' });
+      assert.deepEqual(room.admit('Bob', 'pw', undefined), { ok: false, reason: 'roomFull' });
+    });
+
+    it('refuses a name already in the room, compared without letter case', () => {
+      const room = newRoom('lobby', 10);
+      addMember(room, 'm1', 'Ann');
+      for (const name of ['Ann', 'ann', 'ANN']) {
+        assert.deepEqual(room.admit(name, undefined, undefined), { ok: false, reason: 'nameTaken' }, name);
+      }
+      assert.deepEqual(room.admit('Anna', undefined, undefined), { ok: true });
+    });
+
+    it('frees a name when its member leaves', () => {
+      const room = newRoom('lobby', 10);
+      addMember(room, 'm1', 'Ann');
+      room.remove('m1');
+      assert.deepEqual(room.admit('ann', undefined, undefined), { ok: true });
+    });
+
+    it('refuses past maxMembers with roomFull, and admits again once someone leaves', () => {
+      const room = newRoom('small', 10, { maxMembers: 2 });
+      addMember(room, 'm1', 'Ann');
+      addMember(room, 'm2', 'Bob');
+      assert.deepEqual(room.admit('Cy', undefined, undefined), { ok: false, reason: 'roomFull' });
+      room.remove('m1');
+      assert.deepEqual(room.admit('Cy', undefined, undefined), { ok: true });
+    });
+
+    it('admits the holder of a name with the same resume key as its replacement, even in a full room', () => {
+      const room = newRoom('small', 10, { maxMembers: 1 });
+      addMember(room, 'm1', 'Ann', key);
+      const admission = room.admit('ANN', undefined, key);
+      assert.equal(admission.ok, true);
+      assert.equal(admission.ok && admission.replaces?.member.id, 'm1');
+    });
+
+    it('refuses a name whose holder has another resume key, or none', () => {
+      const room = newRoom('lobby', 10);
+      addMember(room, 'm1', 'Ann', key);
+      addMember(room, 'm2', 'Bob');
+      assert.deepEqual(room.admit('Ann', undefined, 'x'.repeat(32)), { ok: false, reason: 'nameTaken' });
+      assert.deepEqual(room.admit('Ann', undefined, undefined), { ok: false, reason: 'nameTaken' });
+      assert.deepEqual(room.admit('Bob', undefined, key), { ok: false, reason: 'nameTaken' });
+    });
+
+    it('still asks a resuming client for the password of a protected room', () => {
+      const room = newRoom('secret', 10, { maxMembers: 2, password: 'pw' });
+      addMember(room, 'm1', 'Ann', key);
+      assert.deepEqual(room.admit('Ann', undefined, key), { ok: false, reason: 'passwordRequired' });
+      assert.deepEqual(room.admit('Ann', 'nope', key), { ok: false, reason: 'wrongPassword' });
+      assert.equal(room.admit('Ann', 'pw', key).ok, true);
+    });
+  });
+
+  describe('#remove after a replacement', () => {
+    it('keeps the name held by the new member when the replaced one is removed later', () => {
+      const key = 'k'.repeat(32);
+      const room = newRoom('lobby', 10);
+      addMember(room, 'old', 'Ann', key);
+      addMember(room, 'new', 'Ann', key);
+      assert.equal(room.remove('old'), true);
+      assert.deepEqual(room.admit('Ann', undefined, undefined), { ok: false, reason: 'nameTaken' });
+      assert.deepEqual(room.members(), [{ id: 'new', name: 'Ann' }]);
+    });
+  });
+
   describe('#broadcast', () => {
     it('sends the same frame to every member', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       const a = addMember(room, 'm1', 'Ann');
       const b = addMember(room, 'm2', 'Bob');
       room.broadcast('frame-1');
@@ -169,7 +416,7 @@ describe('Room', () => {
     });
 
     it('skips the member named by exceptId', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       const a = addMember(room, 'm1', 'Ann');
       const b = addMember(room, 'm2', 'Bob');
       const c = addMember(room, 'm3', 'Cy');
@@ -180,7 +427,7 @@ describe('Room', () => {
     });
 
     it('does not reach removed members', () => {
-      const room = new Room('lobby', 10);
+      const room = newRoom('lobby', 10);
       const a = addMember(room, 'm1', 'Ann');
       const b = addMember(room, 'm2', 'Bob');
       room.remove('m1');
@@ -194,39 +441,48 @@ describe('Room', () => {
 describe('RoomRegistry', () => {
   describe('#getOrCreate', () => {
     it('creates a room once and returns the same one afterwards', () => {
-      const registry = new RoomRegistry(10);
-      const room = registry.getOrCreate('lobby');
-      assert.equal(registry.getOrCreate('lobby'), room);
+      const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
+      const room = mustGet(registry, 'lobby');
+      assert.equal(mustGet(registry, 'lobby'), room);
       assert.equal(registry.all().length, 1);
     });
 
     it('treats names case-insensitively and keeps the creator’s spelling', () => {
-      const registry = new RoomRegistry(10);
-      const room = registry.getOrCreate('Team Blue');
-      assert.equal(registry.getOrCreate('team blue'), room);
-      assert.equal(registry.getOrCreate('TEAM BLUE'), room);
+      const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
+      const room = mustGet(registry, 'Team Blue');
+      assert.equal(mustGet(registry, 'team blue'), room);
+      assert.equal(mustGet(registry, 'TEAM BLUE'), room);
       assert.equal(registry.get('tEaM bLuE'), room);
       assert.equal(room.name, 'Team Blue');
       assert.equal(registry.all().length, 1);
     });
 
-    it('gives rooms the registry’s history cap', () => {
-      const registry = new RoomRegistry(2);
-      const room = registry.getOrCreate('small');
-      for (let index = 1; index <= 4; index += 1) room.append(ann, `a-${index}`, 'x', index);
+    it('keeps rooms in its store: a registry over the same store finds their history again', () => {
+      const storage = memoryStorage();
+      const registry = new RoomRegistry(limits({ maxHistory: 2 }), storage, () => 1_000);
+      const room = Object.assign(mustGet(registry, 'Kept'), { storage });
+      for (let index = 1; index <= 4; index += 1) submitNow(room, ann, `a-${index}`, 'x', index);
       assert.deepEqual(
-        room.historySince(0, 10).map((message) => message.seq),
-        [3, 4],
+        storage.store.rooms().map((entry) => entry.name),
+        ['Kept'],
+      );
+      const restarted = new RoomRegistry(limits({ maxHistory: 2 }), memoryStorage(storage.store), () => 2_000);
+      const again = mustGet(restarted, 'kept');
+      assert.equal(again.lastSeq, 4);
+      assert.deepEqual(
+        again.recentSince(0, 10).messages.map((message) => message.seq),
+        [1, 2, 3, 4],
       );
     });
 
     it('keeps rooms apart: sequences and members are per room', () => {
-      const registry = new RoomRegistry(10);
-      const one = registry.getOrCreate('one');
-      const two = registry.getOrCreate('two');
-      one.append(ann, 'a-1', 'x', 1);
-      one.append(ann, 'a-2', 'y', 2);
-      assert.equal(two.append(ann, 'a-1', 'z', 3).message.seq, 1);
+      const storage = memoryStorage();
+      const registry = new RoomRegistry(limits(), storage, () => 0);
+      const one = Object.assign(mustGet(registry, 'one'), { storage });
+      const two = Object.assign(mustGet(registry, 'two'), { storage });
+      submitNow(one, ann, 'a-1', 'x', 1);
+      submitNow(one, ann, 'a-2', 'y', 2);
+      assert.equal(stored(submitNow(two, ann, 'a-1', 'z', 3)).message.seq, 1);
       const inOne = addMember(one, 'm1', 'Ann');
       const inTwo = addMember(two, 'm2', 'Bob');
       one.broadcast('only-one');
@@ -235,18 +491,51 @@ describe('RoomRegistry', () => {
     });
   });
 
+  describe('limits', () => {
+    it('returns undefined for a new room past maxRooms, while existing rooms stay reachable', () => {
+      const registry = new RoomRegistry(limits({ maxRooms: 2 }), memoryStorage(), () => 0);
+      const one = mustGet(registry, 'one');
+      mustGet(registry, 'two');
+      assert.equal(registry.getOrCreate('three'), undefined);
+      assert.equal(registry.getOrCreate('ONE'), one);
+      assert.equal(registry.all().length, 2);
+    });
+
+    it('counts configured rooms towards maxRooms', () => {
+      const registry = new RoomRegistry(limits({ maxRooms: 1 }), memoryStorage(), () => 0);
+      registry.create('Configured', { maxMembers: 3, password: 'pw' });
+      assert.equal(registry.getOrCreate('other'), undefined);
+    });
+
+    it('gives rooms created by joining the default member limit and no password', () => {
+      const registry = new RoomRegistry(limits({ defaultMaxMembers: 1 }), memoryStorage(), () => 0);
+      const room = mustGet(registry, 'joined');
+      assert.equal(room.isProtected, false);
+      addMember(room, 'm1', 'Ann');
+      assert.deepEqual(room.admit('Bob', undefined, undefined), { ok: false, reason: 'roomFull' });
+    });
+
+    it('creates configured rooms with their own rules', () => {
+      const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
+      const room = registry.create('Secret', { maxMembers: 1, password: 'pw' });
+      assert.equal(registry.get('secret'), room);
+      assert.equal(room.isProtected, true);
+      assert.deepEqual(room.admit('Ann', 'pw', undefined), { ok: true });
+    });
+  });
+
   describe('#get', () => {
     it('returns undefined for a room that was never created', () => {
-      assert.equal(new RoomRegistry(10).get('nowhere'), undefined);
+      assert.equal(new RoomRegistry(limits(), memoryStorage(), () => 0).get('nowhere'), undefined);
     });
   });
 
   describe('#all', () => {
     it('lists every room in creation order', () => {
-      const registry = new RoomRegistry(10);
-      registry.getOrCreate('b');
-      registry.getOrCreate('a');
-      registry.getOrCreate('B');
+      const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
+      mustGet(registry, 'b');
+      mustGet(registry, 'a');
+      mustGet(registry, 'B');
       assert.deepEqual(
         registry.all().map((room) => room.name),
         ['b', 'a'],
