@@ -46,7 +46,7 @@ const OUTPUTS = [
 ];
 
 async function buildRenderer() {
-  await viteBuild({ configFile: join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  await viteBuild({ configFile: join(root, 'renderer', 'vite.config.mts'), logLevel: 'warn' });
   mkdirSync(join(dist, 'renderer'), { recursive: true });
   copyFileSync(require.resolve('sockjs-client/dist/sockjs.min.js'), join(dist, 'renderer', 'sockjs.min.js'));
 }

@@ -3,7 +3,7 @@
  * by Electron from `file://…/dist/renderer/index.html`, and by browsers from the
  * host at `/`, so every asset URL must be relative (`base: './'`).
  *
- * Run from the repository root: `vite build --config renderer/vite.config.ts`.
+ * Run from the repository root: `vite build --config renderer/vite.config.mts`.
  */
 import { fileURLToPath } from 'node:url';
 
