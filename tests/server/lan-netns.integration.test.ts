@@ -65,11 +65,16 @@ describe('a peer vanishing from the LAN', () => {
   after(async () => {
     for (const peer of peers) peer.kill('SIGKILL');
     await server?.close();
-    // Deleting the namespace deletes the veth pair with it.
-    try {
-      ip('netns', 'delete', NAMESPACE);
-    } catch {
-      // Already gone (before() failed early); nothing left to clean.
+    // Deleting one end deletes the veth pair; the namespace goes after it.
+    for (const args of [
+      ['link', 'delete', HOST_SIDE],
+      ['netns', 'delete', NAMESPACE],
+    ]) {
+      try {
+        ip(...args);
+      } catch {
+        // Already gone (before() failed early, or the pair went with the namespace).
+      }
     }
   });
 
