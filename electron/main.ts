@@ -24,9 +24,9 @@ if (userDataOverride) app.setPath('userData', userDataOverride);
 app.setName('LanChat');
 registerAppScheme();
 
-// One app per profile: the host's SQLite history has no file locking
-// (node-sqlite3-wasm), so two copies must never share a user-data
-// directory. A second launch focuses the first one's window instead.
+// One app per profile: the host's SQLite history is held exclusively by one
+// process, so two copies sharing a user-data directory could not both host.
+// A second launch focuses the first one's window instead.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {

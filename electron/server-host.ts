@@ -138,15 +138,14 @@ export class ServerHost {
       return this.#status;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill();
-        resolve();
-      }, STOP_TIMEOUT_MS);
+      // Resolve only once the process is gone: it holds the history
+      // database exclusively, and an immediate restart must find it free.
       child.removeAllListeners('exit');
       child.once('exit', () => {
         clearTimeout(timer);
         resolve();
       });
+      const timer = setTimeout(() => child.kill(), STOP_TIMEOUT_MS);
       child.on('message', (reply: FromHostProcess) => {
         if (reply.type === 'stopped') child.kill();
       });

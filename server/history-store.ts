@@ -46,7 +46,7 @@ const SCHEMA = `
     text        TEXT NOT NULL,
     PRIMARY KEY (room_key, seq)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS messages_by_client ON messages (room_key, sender_name, client_id);
+  CREATE INDEX IF NOT EXISTS messages_by_client ON messages (room_key, client_id);
 `;
 
 /** A room as stored. */
@@ -117,16 +117,16 @@ function isRunning(pid: number): boolean {
  * WAL). A lock of a live process, or one with no recorded owner, is left
  * alone.
  */
-function claimLock(path: string): void {
+function claimLock(path: string): boolean {
   let owner = Number.NaN;
   try {
     owner = Number(readFileSync(lockOwnerFile(path), 'utf8').trim());
   } catch {
     // No recorded owner.
   }
-  const otherOwner = Number.isInteger(owner) && owner > 0 && owner !== process.pid;
-  if (otherOwner && isRunning(owner)) return;
-  if (otherOwner && existsSync(lockDirectory(path))) {
+  // Recorded by a live process, this one included (another store on the file): not ours to take.
+  if (owner === process.pid || (Number.isInteger(owner) && owner > 0 && isRunning(owner))) return false;
+  if (Number.isInteger(owner) && owner > 0 && existsSync(lockDirectory(path))) {
     try {
       rmdirSync(lockDirectory(path));
     } catch {
@@ -134,9 +134,10 @@ function claimLock(path: string): void {
     }
   }
   writeFileSync(lockOwnerFile(path), `${process.pid}\n`);
+  return true;
 }
 
-/** Removes this process's pid record (unless another process has since taken the file). */
+/** Removes this process's pid record (unless another process has since recorded its own). */
 function releaseLockClaim(path: string): void {
   try {
     if (readFileSync(lockOwnerFile(path), 'utf8').trim() === String(process.pid)) unlinkSync(lockOwnerFile(path));
@@ -152,12 +153,12 @@ function releaseLockClaim(path: string): void {
  * @public
  */
 export function openHistoryStore(path: string): HistoryStore {
-  const onDisk = path !== IN_MEMORY;
-  if (onDisk) {
+  let claimed = false;
+  if (path !== IN_MEMORY) {
     mkdirSync(dirname(path), { recursive: true });
-    claimLock(path);
+    claimed = claimLock(path);
   }
-  let db: Database;
+  let db: Database | undefined;
   try {
     db = new Database(path);
     // Before the first read, or a WAL file would need the shared memory the VFS lacks.
@@ -165,11 +166,11 @@ export function openHistoryStore(path: string): HistoryStore {
     // Checked before anything writes: a newer LanChat's file is left as it was.
     const version = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
     if (version > SCHEMA_VERSION) {
-      db.close();
       throw new Error(`history database ${path} has schema ${version}, newer than this LanChat (${SCHEMA_VERSION})`);
     }
   } catch (error) {
-    if (onDisk) releaseLockClaim(path);
+    if (db?.isOpen) db.close();
+    if (claimed) releaseLockClaim(path);
     throw error;
   }
   db.exec('PRAGMA journal_mode = WAL');
@@ -190,7 +191,7 @@ export function openHistoryStore(path: string): HistoryStore {
   let insertMessage = prepare(insertMessageSql);
   const selectAfter = prepare('SELECT * FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?');
   const selectBefore = prepare('SELECT * FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
-  const selectByClient = prepare('SELECT * FROM messages WHERE room_key = ? AND sender_name = ? AND client_id = ? LIMIT 1');
+  const selectByClient = prepare('SELECT * FROM messages WHERE room_key = ? AND client_id = ?');
   let open = true;
 
   const nameOf = (roomKey: string): string => names.get(roomKey) ?? roomKey;
@@ -216,7 +217,13 @@ export function openHistoryStore(path: string): HistoryStore {
         .reverse();
     },
     findByClientId(roomKey, senderName, clientId) {
-      const row = selectByClient.get([roomKey, senderName, clientId]);
+      // Names compare without letter case, as in rooms.ts; SQLite's NOCASE
+      // folds ASCII only, so the (few) rows with this client id are
+      // compared here.
+      const wanted = senderName.toLocaleLowerCase('en-US');
+      const row = selectByClient
+        .all([roomKey, clientId])
+        .find((candidate) => String(candidate.sender_name).toLocaleLowerCase('en-US') === wanted);
       return row ? toMessage(row, nameOf(roomKey)) : undefined;
     },
     appendBatch(batch) {
@@ -247,7 +254,7 @@ export function openHistoryStore(path: string): HistoryStore {
       open = false;
       for (const statement of statements) statement.finalize();
       db.close();
-      if (onDisk) releaseLockClaim(path);
+      if (claimed) releaseLockClaim(path);
     },
   };
 }

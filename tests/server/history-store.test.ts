@@ -115,6 +115,8 @@ describe('openHistoryStore', () => {
       const fourth = lobby[3] as ChatMessage;
       assert.deepEqual(store.findByClientId('lobby', fourth.from.name, fourth.clientId), fourth);
       assert.equal(store.findByClientId('lobby', 'Somebody Else', fourth.clientId), undefined);
+      // Names compare without letter case, as the room does in memory.
+      assert.deepEqual(store.findByClientId('lobby', fourth.from.name.toUpperCase(), fourth.clientId), fourth);
       assert.equal(store.findByClientId('lobby', fourth.from.name, 'client-unknown'), undefined);
       assert.equal(store.findByClientId('ops', fourth.from.name, fourth.clientId), undefined);
     } finally {
