@@ -1,83 +1,27 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { PROTOCOL_VERSION } from '../../server/protocol';
-import { WsTestClient, withTimeout } from './helpers';
+import { WsTestClient, killRunningClis, spawnCli, waitForStdout, withTimeout, type CliRun } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join('server', 'cli.ts');
 /** Starting a process through tsx takes a while on a loaded machine. */
 const PROCESS_TIMEOUT_MS = 20_000;
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-interface CliRun {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with the exit code (or the signal name) once the process has ended. */
-  exited: Promise<number | string>;
-}
-
-const running = new Set<ChildProcess>();
-
-function runCli(args: string[]): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? 'unknown');
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
 /** Runs the CLI to completion. */
 async function runToExit(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const run = runCli(args);
+  const run = spawnCli(args);
   const code = await withTimeout(run.exited, PROCESS_TIMEOUT_MS, `lanchat-host ${args.join(' ')} to exit`);
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
-/** Waits until stdout has a line matching `pattern`; fails early if the process exits first. */
-function waitForStdout(run: CliRun, pattern: RegExp): Promise<RegExpMatchArray> {
-  return withTimeout(
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = (): void => {
-        const match = run.stdout().match(pattern);
-        if (match) {
-          run.child.stdout?.off('data', check);
-          resolve(match);
-        }
-      };
-      run.child.stdout?.on('data', check);
-      check();
-      run.exited.then((code) => reject(new Error(`exited with ${code} before printing ${pattern}; stderr: ${run.stderr()}`)));
-    }),
-    PROCESS_TIMEOUT_MS,
-    `stdout matching ${pattern}`,
-  );
-}
-
 after(() => {
   // Only processes this file started.
-  for (const child of running) child.kill('SIGKILL');
+  killRunningClis();
 });
 
 describe('lanchat-host CLI', () => {
@@ -86,7 +30,7 @@ describe('lanchat-host CLI', () => {
     let port: number;
 
     before(async () => {
-      run = runCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--room', 'lobby', '--room', 'Ops']);
+      run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--room', 'lobby', '--room', 'Ops']);
       const match = await waitForStdout(run, /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m);
       port = Number(match[1]);
     });

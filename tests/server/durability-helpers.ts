@@ -7,7 +7,6 @@
  * reading a room's whole history, and a seeded PRNG.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -15,7 +14,7 @@ import SockJS from 'sockjs-client';
 import WebSocket from 'ws';
 
 import { decodeServerMessage, type ChatMessage, type ServerMessage, type ServerMessageMap } from '../../server/protocol';
-import { EVENT_TIMEOUT_MS, WsTestClient, withTimeout } from './helpers';
+import { EVENT_TIMEOUT_MS, WsTestClient, spawnCli, waitForStdout, withTimeout, type CliRun } from './helpers';
 
 /** The repository root (the CLI runs from here). */
 export const ROOT = join(__dirname, '..', '..');
@@ -666,21 +665,9 @@ export function assertGapFreeHistory(messages: ChatMessage[]): Map<string, ChatM
 // The host CLI as a child process
 // ---------------------------------------------------------------------------
 
-/** A running (or finished) `server/cli.ts` process. */
-export interface HostProcess {
-  child: ChildProcess;
+/** A running (or finished) `server/cli.ts` process and the port it listens on. */
+export interface HostProcess extends CliRun {
   port: number;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with the exit code, or the signal name, once the process has ended. */
-  exited: Promise<number | string>;
-}
-
-const hosts = new Set<ChildProcess>();
-
-/** Every host this module started and that is still running (for an `after` hook). */
-export function runningHosts(): ChildProcess[] {
-  return [...hosts];
 }
 
 /**
@@ -688,45 +675,12 @@ export function runningHosts(): ChildProcess[] {
  * printed the address it listens on.
  */
 export async function startHost(args: string[]): Promise<HostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  hosts.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      hosts.delete(child);
-      resolve(signal ?? code ?? 'unknown');
-    });
-  });
-  const pattern = /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
-  const port = await withTimeout(
-    new Promise<number>((resolve, reject) => {
-      const check = (): void => {
-        const match = stdout.match(pattern);
-        if (match) {
-          child.stdout?.off('data', check);
-          resolve(Number(match[1]));
-        }
-      };
-      child.stdout?.on('data', check);
-      check();
-      exited.then((code) => reject(new Error(`host exited with ${code} before listening; stderr: ${stderr}`)));
-    }),
-    PROCESS_TIMEOUT_MS,
-    'the host to print its address',
-  ).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-  return { child, port, stdout: () => stdout, stderr: () => stderr, exited };
+  const run = spawnCli(args);
+  const match = await waitForStdout(run, /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m, PROCESS_TIMEOUT_MS).catch(
+    (error: unknown) => {
+      run.child.kill('SIGKILL');
+      throw error;
+    },
+  );
+  return { ...run, port: Number(match[1]) };
 }

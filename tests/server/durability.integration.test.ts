@@ -26,12 +26,11 @@ import {
   messageId,
   messageText,
   readWholeHistory,
-  runningHosts,
   startHost,
   type HostProcess,
   type LinkKind,
 } from './durability-helpers';
-import { WsTestClient, sendAndAck, withTimeout } from './helpers';
+import { WsTestClient, killRunningClis, sendAndAck, withTimeout } from './helpers';
 
 const KINDS: readonly LinkKind[] = ['ws', 'websocket', 'ws', 'xhr-streaming'];
 /** Unacknowledged messages each client keeps in flight. */
@@ -47,7 +46,7 @@ const RUN_LIMIT_MS = 20_000;
 
 after(() => {
   // Only hosts this file started.
-  for (const child of runningHosts()) child.kill('SIGKILL');
+  killRunningClis();
 });
 
 function hostArgs(port: number, dataPath: string): string[] {

@@ -4,9 +4,11 @@
  * server sends, validate it with the shared protocol decoder, and let a test
  * wait for concrete messages — never for a fixed time.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 
 import SockJS from 'sockjs-client';
@@ -525,4 +527,68 @@ export async function expectError(client: TestClient, code: string, ref?: string
   if (message.code !== code) throw new Error(`${client.label}: expected error ${code}, got ${message.code}`);
   if (ref !== undefined && message.ref !== ref) throw new Error(`${client.label}: expected ref ${ref}, got ${String(message.ref)}`);
   return message;
+}
+
+/** A CLI host process started by {@link spawnCli}, with its output so far. */
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code, or the signal that ended it. */
+  exited: Promise<number | string>;
+}
+
+const runningClis = new Set<ChildProcess>();
+
+/** How long a CLI host may take to start or exit (tsx compiles on the fly; CI machines are slow). */
+const CLI_START_TIMEOUT_MS = 20_000;
+
+/** Starts `node --import tsx server/cli.ts …args` from the repository root, collecting its output. */
+export function spawnCli(args: string[]): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
+    cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  runningClis.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      runningClis.delete(child);
+      resolve(signal ?? code ?? 'unknown');
+    });
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Kills every CLI process still running (for `after` hooks). */
+export function killRunningClis(): void {
+  for (const child of runningClis) child.kill('SIGKILL');
+}
+
+/** Waits until a CLI's stdout has a line matching `pattern`; fails early if the process exits first. */
+export function waitForStdout(run: CliRun, pattern: RegExp, timeoutMs = CLI_START_TIMEOUT_MS): Promise<RegExpMatchArray> {
+  return withTimeout(
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = (): void => {
+        const match = run.stdout().match(pattern);
+        if (match) {
+          run.child.stdout?.off('data', check);
+          resolve(match);
+        }
+      };
+      run.child.stdout?.on('data', check);
+      check();
+      run.exited.then((code) => reject(new Error(`exited with ${code} before printing ${pattern}; stderr: ${run.stderr()}`)));
+    }),
+    timeoutMs,
+    `stdout matching ${pattern}`,
+  );
 }
