@@ -33,6 +33,8 @@ describe('lanchat-host CLI', () => {
       run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--room', 'lobby', '--room', 'Ops']);
       const match = await waitForStdout(run, /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m);
       port = Number(match[1]);
+      // The start-up lines may arrive in more than one chunk: wait for the last one.
+      await waitForStdout(run, /join at http:\/\/\S+\n/);
     });
 
     after(async () => {
