@@ -1,0 +1,44 @@
+/**
+ * LanChat's real host for the benchmarks: `createChatServer` with every
+ * feature on (validation, rate limiting, durable history with group commit
+ * in a SQLite file, history on join, acks, slow-consumer guards, liveness),
+ * only its limits sized for the load: more connections and members than
+ * the benchmark opens, and a rate limit no benchmark sender reaches.
+ *
+ * Usage: node --expose-gc bench/.build/lanchat-server.js --data <file.sqlite> [--max-clients <n>]
+ *   --data         history database (`:memory:` for none); the orchestrator gives a fresh temporary file
+ *   --max-clients  room size and connection limit (default 2048)
+ */
+import { createChatServer } from '../../server';
+import { BENCH_ROOM } from '../stacks';
+
+import { announce, argValue } from './harness';
+
+const DEFAULT_MAX_CLIENTS = 2_048;
+/** Messages per connection per interval: far above anything a benchmark sender does. */
+const BENCH_RATE_LIMIT = { messages: 1_000_000, intervalMs: 1_000 };
+
+const dataPath = argValue('data');
+if (dataPath === undefined) {
+  console.error('lanchat-server: --data <file> is required (":memory:" for no persistence)');
+  process.exit(2);
+}
+const maxClients = Number(argValue('max-clients') ?? DEFAULT_MAX_CLIENTS);
+
+const server = createChatServer({
+  host: '127.0.0.1',
+  port: 0,
+  dataPath,
+  rooms: [BENCH_ROOM],
+  maxConnections: maxClients,
+  maxMembersPerRoom: maxClients,
+  rateLimit: BENCH_RATE_LIMIT,
+});
+
+server.start().then(
+  (address) => announce(address.port),
+  (error: unknown) => {
+    console.error('lanchat-server: cannot start:', error);
+    process.exit(1);
+  },
+);
