@@ -284,24 +284,8 @@ export async function closeAll(clients: Iterable<TestClient>): Promise<void> {
 }
 
 /** A plain HTTP GET with the path sent verbatim (no URL normalisation, unlike fetch). */
-export function httpGet(address: AddressInfo, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: address.port, path, method, agent: false }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-        response.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    }),
-    EVENT_TIMEOUT_MS,
-    `${method} ${path}`,
-  );
+export function httpGet(address: AddressInfo, path: string, method = 'GET'): Promise<HttpResult> {
+  return httpRequest(address, { method, path });
 }
 
 /** Opens an upgrade request to `path` and resolves with the HTTP status the server answered instead of upgrading. */
