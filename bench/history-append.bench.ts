@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { connectClient, type BenchClient } from './clients';
 import type { HistoryTrial } from './figures';
 import { LatencyHistogram } from './histogram';
-import { pace } from './pace';
+import { pace, sleep } from './pace';
 import { buildPrograms, processCpuMs, startServer, waitForIdleMachine, type ServerProcess } from './processes';
 import { STACKS } from './stacks';
 
@@ -48,19 +48,13 @@ const DURATIONS = {
   full: { steadyMs: 5_000, maxMs: 4_000, maxIdleWaitMs: 10_000 },
   quick: { steadyMs: 2_000, maxMs: 2_000, maxIdleWaitMs: 1_500 },
 };
-/** Like run.ts: start when the machine's other work is under this many cores (bounded wait). */
-const IDLE_MACHINE_CORES = 0.3;
-const IDLE_WINDOW_MS = 500;
+
 
 /** Options of {@link runHistoryAppendBench}. @public */
 export interface HistoryBenchOptions {
   quick: boolean;
   reps: number;
   log: (line: string) => void;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function text(k: number): string {
@@ -166,7 +160,7 @@ async function runTrial(storage: HistoryTrial['storage'], rep: number, quick: bo
   const trial: HistoryTrial = { storage, rep, ok: false };
   let server: ServerProcess | undefined;
   try {
-    await waitForIdleMachine(IDLE_MACHINE_CORES, IDLE_WINDOW_MS, durations.maxIdleWaitMs);
+    await waitForIdleMachine(durations.maxIdleWaitMs);
     const dataPath = storage === 'file' ? join(tempDir, 'history.sqlite') : ':memory:';
     server = await startServer('lanchat-server', ['--data', dataPath, '--max-clients', String(MAX_CLIENTS)]);
     trial.steady = await steady(server, durations.steadyMs);

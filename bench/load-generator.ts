@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 
 import { connectClient, type BenchClient } from './clients';
 import { LatencyHistogram, type LatencySummary } from './histogram';
-import { pace } from './pace';
+import { pace, sleep } from './pace';
 import type { Envelope, Framing } from './stacks';
 
 /** Command-line configuration: which server, which framing. @public */
@@ -133,10 +133,6 @@ const COLON = ':';
 function payload(phase: number, sentAt: number): string {
   const head = `#${phase}:${sentAt.toFixed(3)}:`;
   return head + 'x'.repeat(Math.max(0, PAYLOAD_CHARS - head.length));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The phase being measured. */

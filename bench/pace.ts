@@ -1,6 +1,6 @@
 /**
- * Sends on a schedule: after each timer tick, as many messages as the rate
- * says should have gone by then. A busy process sends late and in bursts,
+ * Timing helpers: sending on a schedule (after each timer tick, as many
+ * messages as the rate says should have gone by then) and sleeping. A busy process sends late and in bursts,
  * never fewer messages; each message takes its own timestamp when sent.
  *
  * @public
@@ -9,6 +9,11 @@ import { performance } from 'node:perf_hooks';
 
 /** Scheduler tick: Node's timers do not go finer than about 1 ms. */
 const TICK_MS = 1;
+
+/** Resolves after `ms`. @public */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * Calls `send(k)` for k = 0 … total-1 at `rate` per second, starting now.

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 import type { LoadGeneratorCommand, LoadGeneratorConfig } from './load-generator';
+import { sleep } from './pace';
 import type { MemoryReading, ServerReply, ServerRequest } from './servers/harness';
 import type { ServerProgram } from './stacks';
 
@@ -133,18 +134,13 @@ export interface ServerProcess {
   stderrTail(): string;
 }
 
-/** Extra node flags for a server (e.g. `--cpu-prof`). @public */
-export interface ServerStartOptions {
-  nodeFlags?: string[];
-}
-
 /**
  * Starts a server program on {@link SERVER_CPU} and waits for its port.
  *
  * @public
  */
-export async function startServer(program: ServerProgram, args: string[], options: ServerStartOptions = {}): Promise<ServerProcess> {
-  const child = spawnNode(SERVER_CPU, ['--expose-gc', ...(options.nodeFlags ?? []), programPath(program), ...args], [
+export async function startServer(program: ServerProgram, args: string[]): Promise<ServerProcess> {
+  const child = spawnNode(SERVER_CPU, ['--expose-gc', programPath(program), ...args], [
     'ignore',
     'pipe',
     'pipe',
@@ -311,23 +307,28 @@ export interface IdleWait {
   busyCores: number;
 }
 
+/** {@link waitForIdleMachine} goes on once the machine's other work is under this many cores… */
+const IDLE_MACHINE_CORES = 0.3;
+/** …measured over windows this long. */
+const IDLE_WINDOW_MS = 500;
+
 /**
  * Waits (at most `maxWaitMs`) until the machine's other work uses no more
- * than `maxBusyCores`, measured over `windowMs` windows while nothing of
- * the benchmark runs. On a machine shared with other jobs this keeps trials
+ * than {@link IDLE_MACHINE_CORES}, measured while nothing of the benchmark
+ * runs. On a machine shared with other jobs this keeps trials
  * from starting in the middle of someone else's burst; the load that
  * remains is recorded per phase (`backgroundCores`).
  *
  * @public
  */
-export async function waitForIdleMachine(maxBusyCores: number, windowMs: number, maxWaitMs: number): Promise<IdleWait> {
+export async function waitForIdleMachine(maxWaitMs: number): Promise<IdleWait> {
   const started = Date.now();
   let busyCores = Number.POSITIVE_INFINITY;
   while (Date.now() - started < maxWaitMs || busyCores === Number.POSITIVE_INFINITY) {
     const before = machineBusyMs();
-    await new Promise((resolve) => setTimeout(resolve, windowMs));
-    busyCores = (machineBusyMs() - before) / windowMs;
-    if (busyCores <= maxBusyCores) break;
+    await sleep(IDLE_WINDOW_MS);
+    busyCores = (machineBusyMs() - before) / IDLE_WINDOW_MS;
+    if (busyCores <= IDLE_MACHINE_CORES) break;
   }
   return { waitedMs: Date.now() - started, busyCores };
 }

@@ -173,12 +173,18 @@ function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Rounds an axis maximum up to 1, 2 or 5 × 10^k. */
-function niceMax(value: number): number {
-  if (!(value > 0)) return 1;
+/** Rounds an axis maximum up to 1, 2 or 5 × 10^k, with a tick count that gives round ticks. */
+function niceAxis(value: number): { top: number; ticks: number } {
+  if (!(value > 0)) return { top: 1, ticks: 5 };
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;
-  return 10 * power;
+  for (const [step, ticks] of [
+    [1, 5],
+    [2, 4],
+    [5, 5],
+  ] as const) {
+    if (value <= step * power) return { top: step * power, ticks };
+  }
+  return { top: 10 * power, ticks: 5 };
 }
 
 interface Panel {
@@ -191,6 +197,8 @@ interface Panel {
 
 const PANEL_WIDTH = 380;
 const PANEL_HEIGHT = 300;
+/** Space above the panels for the chart title and the N labels. */
+const HEADER_HEIGHT = 60;
 const PLOT_TOP = 40;
 const PLOT_BOTTOM = 70;
 const PLOT_LEFT = 60;
@@ -201,11 +209,11 @@ function drawPanel(rows: StackSummary[], panel: Panel, x0: number, y0: number): 
   const parts: string[] = [];
   const plotWidth = PANEL_WIDTH - PLOT_LEFT - PLOT_RIGHT;
   const plotHeight = PANEL_HEIGHT - PLOT_TOP - PLOT_BOTTOM;
-  const top = niceMax(Math.max(0, ...rows.map((row) => panel.value(row)?.max ?? 0)));
+  const { top, ticks } = niceAxis(Math.max(0, ...rows.map((row) => panel.value(row)?.max ?? 0)));
   const y = (value: number): number => y0 + PLOT_TOP + plotHeight - (value / top) * plotHeight;
-  parts.push(`<text x="${x0 + PANEL_WIDTH / 2}" y="${y0 + 22}" text-anchor="middle" font-weight="bold">${xml(panel.title)}</text>`);
-  for (let tick = 0; tick <= 4; tick += 1) {
-    const value = (top * tick) / 4;
+  parts.push(`<text x="${x0 + PANEL_WIDTH / 2}" y="${y0 + 20}" text-anchor="middle" font-weight="bold">${xml(panel.title)}</text>`);
+  for (let tick = 0; tick <= ticks; tick += 1) {
+    const value = (top * tick) / ticks;
     const ty = y(value);
     parts.push(`<line x1="${x0 + PLOT_LEFT}" x2="${x0 + PANEL_WIDTH - PLOT_RIGHT}" y1="${ty}" y2="${ty}" stroke="#e4e4e4"/>`);
     parts.push(`<text x="${x0 + PLOT_LEFT - 6}" y="${ty + 4}" text-anchor="end" font-size="11">${xml(num(value, value < 10 && value % 1 !== 0 ? 1 : 0))}</text>`);
@@ -250,7 +258,7 @@ function svg(results: BenchResults): string {
     },
   ];
   const width = Math.max(1, ns.length) * PANEL_WIDTH;
-  const height = panels.length * PANEL_HEIGHT + LEGEND_HEIGHT + 30;
+  const height = HEADER_HEIGHT + panels.length * PANEL_HEIGHT + LEGEND_HEIGHT;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
@@ -258,10 +266,10 @@ function svg(results: BenchResults): string {
   ];
   ns.forEach((n, column) => {
     const rows = results.summary.filter((row) => row.n === n);
-    parts.push(`<text x="${column * PANEL_WIDTH + PANEL_WIDTH / 2}" y="42" text-anchor="middle" font-size="14">N = ${n}</text>`);
-    panels.forEach((panel, index) => parts.push(drawPanel(rows, panel, column * PANEL_WIDTH, 30 + index * PANEL_HEIGHT)));
+    parts.push(`<text x="${column * PANEL_WIDTH + PANEL_WIDTH / 2}" y="${HEADER_HEIGHT - 14}" text-anchor="middle" font-size="14" font-weight="bold">N = ${n}</text>`);
+    panels.forEach((panel, index) => parts.push(drawPanel(rows, panel, column * PANEL_WIDTH, HEADER_HEIGHT + index * PANEL_HEIGHT)));
   });
-  const legendY = 30 + panels.length * PANEL_HEIGHT + 10;
+  const legendY = HEADER_HEIGHT + panels.length * PANEL_HEIGHT + 5;
   const present = STACK_IDS.filter((id) => results.summary.some((row) => row.stack === id));
   present.forEach((id, index) => {
     const x = 10 + (index % 3) * 260;

@@ -20,7 +20,7 @@
  *   --xhr-n 100       N values for the xhr-streaming stack (default 100)
  *   --reps 3          repetitions (default 3; quick: 1)
  *   --no-history      skip the append-path benchmark
- *   --profile         instead: run the LanChat stacks under node --cpu-prof at the largest N and summarise the hot functions
+ *   --profile         instead: profile bare ws and the LanChat stacks (V8 CPU profiler, load window only) at each --n and summarise the hot functions
  *   --out <dir>       results directory (default bench/results)
  *
  * @public
@@ -34,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { BACKGROUND_LIMIT_CORES, type BenchResults, type PhaseFigures, type SearchFigures, type SearchLimit, type TrialResult } from './figures';
 import { runHistoryAppendBench } from './history-append.bench';
 import type { ConnectResult, RunResult } from './load-generator';
+import { sleep } from './pace';
 import { profileStacks } from './profile';
 import {
   BENCH_DIR,
@@ -87,11 +88,11 @@ const CONNECT_TIMEOUT_MS = 30_000;
 /** After a phase, wait for this long without frames (the server's backlog is gone), at most the max. */
 const QUIET_MS = 200;
 const MAX_QUIET_WAIT_MS = 8_000;
+/** Length of the profiled load window (run.ts --profile). */
+const PROFILE_MS = 8_000;
+const PROFILE_QUICK_MS = 3_000;
 /** Slack for IPC answers beyond a phase's own duration. */
 const REQUEST_SLACK_MS = 30_000;
-/** Before a trial, wait for other work on the machine to drop under this many cores… */
-const IDLE_MACHINE_CORES = 0.3;
-const IDLE_WINDOW_MS = 500;
 /**
  * Memory readings (each after a full GC) are repeated this often until RSS
  * stays within the tolerance for a few readings in a row: after activity,
@@ -110,7 +111,7 @@ interface Timing {
   maxSteps: number;
   drainMs: number;
   settleMs: number;
-  /** …but no longer than this. */
+  /** Before a trial, the longest wait for the machine's other work to calm down (processes.ts). */
   maxIdleWaitMs: number;
   /** Memory readings in a row within the tolerance that count as settled, and the most readings taken. */
   memorySteadyReadings: number;
@@ -184,10 +185,6 @@ function parsePlan(argv: string[]): Plan {
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Runs one load phase and reads the server's CPU time around it. */
 async function runPhase(
   server: ServerProcess,
@@ -259,7 +256,7 @@ async function measurePhase(
   for (let retry = 1; retry <= timing.phaseRetries && figures.backgroundCores > BACKGROUND_LIMIT_CORES; retry += 1) {
     // A phase that cut clients off changed the room: it cannot be repeated like for like.
     if (Object.keys(figures.closed).length > 0) break;
-    await waitForIdleMachine(IDLE_MACHINE_CORES, IDLE_WINDOW_MS, timing.retryIdleWaitMs);
+    await waitForIdleMachine(timing.retryIdleWaitMs);
     figures = { ...(await runPhase(server, generator, nextPhase(), rate, durationMs, timing)), retries: retry };
   }
   return figures;
@@ -323,7 +320,7 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
     return phase;
   };
   const { timing } = plan;
-  trial.idleWait = await waitForIdleMachine(IDLE_MACHINE_CORES, IDLE_WINDOW_MS, timing.maxIdleWaitMs);
+  trial.idleWait = await waitForIdleMachine(timing.maxIdleWaitMs);
   const settledMemory = async (): Promise<MemoryReading> => {
     let previous = await server!.memory();
     let steady = 0;
@@ -480,12 +477,16 @@ async function main(): Promise<void> {
 
   if (plan.profile) {
     const stacks = plan.stacks.filter((id) => id.startsWith('lanchat') || id === 'bare-ws');
-    results.profiles = await profileStacks(stacks, Math.max(...plan.ns), plan.outDir, {
-      host: HOST,
-      senders: SENDERS,
-      deliveriesPerSec: CPU_REFERENCE_DELIVERIES,
-      durationMs: plan.mode === 'quick' ? 3_000 : 8_000,
-    });
+    for (const n of plan.ns) {
+      results.profiles.push(
+        ...(await profileStacks(stacks, n, plan.outDir, {
+          host: HOST,
+          senders: SENDERS,
+          deliveriesPerSec: CPU_REFERENCE_DELIVERIES,
+          durationMs: plan.mode === 'quick' ? PROFILE_QUICK_MS : PROFILE_MS,
+        })),
+      );
+    }
   } else {
     const total = plan.reps * trialOrder(plan, 0).length;
     let done = 0;

@@ -191,7 +191,10 @@ export function openHistoryStore(path: string): HistoryStore {
   let insertMessage = prepare(insertMessageSql);
   const selectAfter = prepare('SELECT * FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?');
   const selectBefore = prepare('SELECT * FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
-  const selectByClient = prepare('SELECT * FROM messages WHERE room_key = ? AND client_id = ?');
+  // INDEXED BY: SQLite's planner otherwise prefers the primary key's
+  // room_key prefix and scans the whole room (measured: 1.1-1.3 ms per send
+  // with a few thousand stored messages, against 27-42 µs with the index).
+  const selectByClient = prepare('SELECT * FROM messages INDEXED BY messages_by_client WHERE room_key = ? AND client_id = ?');
   let open = true;
 
   const nameOf = (roomKey: string): string => names.get(roomKey) ?? roomKey;
