@@ -4,6 +4,8 @@
  *
  * @public
  */
+import type { SharedFrame } from './shared-frame';
+
 
 /** Transport names as reported in logs and `/health`. */
 export type TransportName = 'ws' | 'sockjs';
@@ -21,11 +23,13 @@ export interface ClientConnection {
   /** When the client last showed it is alive: a frame, or a WebSocket pong (ms since the epoch). */
   readonly lastActivityAt: number;
   /**
-   * Queues one text frame; a no-op once the connection is closing. When the
-   * client's queue is over the buffer or time limit, the connection is closed
-   * with 4002 (slow consumer) instead, so it never holds up anyone else.
+   * Queues one text message; a no-op once the connection is closing. When
+   * the client's queue is over the buffer or time limit, the connection is
+   * closed with 4002 (slow consumer) instead, so it never holds up anyone
+   * else. A {@link SharedFrame} (a broadcast) is framed once per transport
+   * and the same bytes go to every recipient.
    */
-  send(data: string): void;
+  send(data: string | SharedFrame): void;
   /** Closes the connection with a close code and a short reason. */
   close(code: number, reason: string): void;
   /** Registers the handler for inbound text frames (one handler). */

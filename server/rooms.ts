@@ -11,6 +11,7 @@ import type { ClientConnection } from './client-connection';
 import type { GroupCommitter } from './group-commit';
 import type { HistoryStore } from './history-store';
 import type { ChatMessage, Member } from './protocol';
+import { SharedFrame } from './shared-frame';
 
 /** A member together with the connection it speaks through. */
 export interface RoomMember {
@@ -270,10 +271,12 @@ export class Room {
   }
 
   /**
-   * Sends one already-encoded frame to every member except `exceptId`.
-   * The frame is encoded once by the caller, not once per recipient.
+   * Sends one message, already serialised by the caller, to every member
+   * except `exceptId`. Each transport frames it once for all its recipients
+   * ({@link SharedFrame}), not once per recipient.
    */
-  broadcast(frame: string, exceptId?: string): void {
+  broadcast(text: string, exceptId?: string): void {
+    const frame = new SharedFrame(text);
     for (const entry of this.#members.values()) {
       if (entry.member.id !== exceptId) entry.connection.send(frame);
     }

@@ -10,10 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import sockjs from 'sockjs';
+import { quote } from 'sockjs/lib/utils';
 
 import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
 import type { Logger } from '../logger';
 import { CloseCode } from '../protocol';
+import type { FrameEncoding, SharedFrame } from '../shared-frame';
+
+import { encodeTextFrame } from './websocket-frame';
 
 /** Options for {@link createSockJsTransport}. */
 export interface SockJsTransportOptions extends SendQueueLimits {
@@ -54,16 +58,67 @@ export interface SockJsTransport {
 
 /** sockjs's Session.readyState for an open session. */
 const SESSION_OPEN = 1;
+/** faye-websocket's readyState for an open socket. */
+const FAYE_OPEN = 1;
 
 /**
- * The parts of sockjs's internal Session the send-queue guard reads: the
- * messages waiting for a receiving request, and the receiver's socket
- * (for streaming and websocket receivers, bytes not yet written out).
- * sockjs 0.3.x, lib/transport.js.
+ * The parts of sockjs's internal Session the transport reads (sockjs
+ * 0.3.x, lib/transport.js and lib/trans-*.js; the package is final, so
+ * they do not move): the messages waiting for a receiving request, and the
+ * receiver attached to the session, if any.
  */
 interface SockJsSessionInternals {
   send_buffer?: unknown[];
-  recv?: { thingy?: { writableLength?: number } | null } | null;
+  recv?: SockJsReceiverInternals | null;
+}
+
+/** A sockjs receiver: one per transport request (or per WebSocket). */
+interface SockJsReceiverInternals {
+  /** "websocket", "xhr-streaming", … ("websocket-raw" for the raw endpoint). */
+  protocol?: string;
+  /** The socket of streaming and websocket receivers: bytes not yet written out. */
+  thingy?: { writableLength?: number } | null;
+  /** Websocket receivers: faye's socket object and the TCP socket under it. */
+  ws?: { readyState?: number } | null;
+  connection?: Duplex | null;
+  /** Writes one SockJS frame (`o`, `h`, `a[...]`, `c[...]`) the way this transport frames it. */
+  doSendFrame?: (payload: string) => boolean;
+}
+
+/** A broadcast as a SockJS message frame: `a["<quoted JSON>"]`, as sockjs builds it. */
+const SOCKJS_MESSAGE_FRAME: FrameEncoding<string> = { name: 'sockjs a[] frame', encode: (text) => `a[${quote(text)}]` };
+/** That frame inside one complete WebSocket text frame, for websocket receivers. */
+const SOCKJS_WEBSOCKET_FRAME: FrameEncoding<Buffer> = {
+  name: 'sockjs a[] websocket frame',
+  encode: (text) => encodeTextFrame(SOCKJS_MESSAGE_FRAME.encode(text)),
+};
+
+/**
+ * Sends a broadcast frame encoded once for all recipients, bypassing the
+ * per-recipient quoting and framing in sockjs and faye-websocket. Only when
+ * nothing is waiting in the session's own buffer (so order is kept) and a
+ * receiver is attached; returns false otherwise, and the caller goes
+ * through sockjs's `write`.
+ *
+ * - websocket: the complete WebSocket frame goes straight onto the TCP
+ *   socket. faye-websocket writes its own frames to that socket
+ *   synchronously (its IO stream never buffers) and negotiates no
+ *   extensions here, so frames never interleave or reorder.
+ * - streaming and polling receivers: the `a[...]` frame goes through the
+ *   receiver's `doSendFrame`, which adds the transport's own wrapping
+ *   (`\n`, `data: `, `<script>`, a JSONP callback) and its response-size
+ *   limit, exactly as sockjs's own flush does.
+ */
+function sendShared(session: SockJsSessionInternals | undefined, frame: SharedFrame): boolean {
+  const recv = session?.recv;
+  if (!recv || session.send_buffer?.length !== 0) return false;
+  if (recv.protocol === 'websocket') {
+    if (recv.ws?.readyState !== FAYE_OPEN || !recv.connection) return false;
+    recv.connection.write(frame.encoded(SOCKJS_WEBSOCKET_FRAME));
+    return true;
+  }
+  if (recv.protocol === 'websocket-raw' || typeof recv.doSendFrame !== 'function') return false;
+  return recv.doSendFrame(frame.encoded(SOCKJS_MESSAGE_FRAME));
 }
 
 class SockJsConnection implements ClientConnection {
@@ -98,7 +153,7 @@ class SockJsConnection implements ClientConnection {
     for (const handler of this.#closeHandlers.splice(0)) handler();
   }
 
-  send(data: string): void {
+  send(data: string | SharedFrame): void {
     if (this.#conn.readyState !== SESSION_OPEN) return;
     const session = (this.#conn as unknown as { _session?: SockJsSessionInternals })._session;
     const cached = session?.send_buffer?.length ?? 0;
@@ -110,7 +165,8 @@ class SockJsConnection implements ClientConnection {
       this.#markGone();
       return;
     }
-    this.#conn.write(data);
+    if (typeof data === 'string') this.#conn.write(data);
+    else if (!sendShared(session, data)) this.#conn.write(data.text);
   }
 
   close(code: number, reason: string): void {

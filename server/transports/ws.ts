@@ -13,6 +13,9 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
 import type { Logger } from '../logger';
 import { CloseCode } from '../protocol';
+import type { FrameEncoding, SharedFrame } from '../shared-frame';
+
+import { encodeTextFrame } from './websocket-frame';
 
 /** Options for {@link createWsTransport}. */
 export interface WsTransportOptions extends SendQueueLimits {
@@ -36,6 +39,9 @@ export interface WsTransport {
   close(code: number, reason: string): void;
 }
 
+/** A broadcast as one complete WebSocket frame, written as is to every /ws recipient. */
+const WS_TEXT_FRAME: FrameEncoding<Buffer> = { name: 'ws text frame', encode: encodeTextFrame };
+
 class WsConnection implements ClientConnection {
   readonly transport = 'ws' as const;
   readonly id: string;
@@ -45,14 +51,22 @@ class WsConnection implements ClientConnection {
   /** Whether a pong (or any frame) arrived since the last ping. */
   alive = true;
   readonly socket: WebSocket;
+  /**
+   * The TCP socket under `socket` (the one the upgrade came on). Broadcast
+   * frames, framed once for everyone, are written to it directly; `ws`
+   * writes its own frames to it synchronously and queues nothing in between
+   * (no compression is negotiated), so frames never interleave or reorder.
+   */
+  readonly #stream: Duplex;
   readonly #guard: SendQueueGuard;
   readonly #now: () => number;
   readonly #closeHandlers: Array<() => void> = [];
   #gone = false;
 
-  constructor(id: string, socket: WebSocket, remoteAddress: string, limits: SendQueueLimits, now: () => number) {
+  constructor(id: string, socket: WebSocket, stream: Duplex, remoteAddress: string, limits: SendQueueLimits, now: () => number) {
     this.id = id;
     this.socket = socket;
+    this.#stream = stream;
     this.remoteAddress = remoteAddress;
     this.#guard = new SendQueueGuard(limits);
     this.#now = now;
@@ -74,9 +88,11 @@ class WsConnection implements ClientConnection {
     this.lastActivityAt = this.#now();
   }
 
-  send(data: string): void {
+  send(data: string | SharedFrame): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.#guard.isOverLimit(this.socket.bufferedAmount, this.#now)) {
+    // Everything queued for this client is in the TCP socket's write queue
+    // (ws buffers nothing itself without compression).
+    if (this.#guard.isOverLimit(this.#stream.writableLength, this.#now)) {
       // The close frame queues behind the backlog; ws destroys the socket
       // if the peer has not completed the close within its close timeout.
       this.socket.close(CloseCode.SlowConsumer, 'slow consumer');
@@ -86,7 +102,8 @@ class WsConnection implements ClientConnection {
       this.#markGone();
       return;
     }
-    this.socket.send(data);
+    if (typeof data === 'string') this.socket.send(data);
+    else this.#stream.write(data.encoded(WS_TEXT_FRAME));
   }
 
   close(code: number, reason: string): void {
@@ -150,7 +167,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         ws.on('error', (error) => {
           options.logger.debug('ws socket error', { code: (error as NodeJS.ErrnoException).code, message: error.message });
         });
-        const connection = new WsConnection(options.nextId(), ws, request.socket.remoteAddress ?? '', options, options.now);
+        const connection = new WsConnection(options.nextId(), ws, socket, request.socket.remoteAddress ?? '', options, options.now);
         open.add(connection);
         ws.once('close', () => open.delete(connection));
         options.onConnection(connection);

@@ -7,6 +7,7 @@ import { IN_MEMORY, openHistoryStore, type HistoryStore } from '../../server/his
 import { silentLogger } from '../../server/logger';
 import type { ChatMessage, Member } from '../../server/protocol';
 import { Room, RoomRegistry, type RegistryLimits, type RoomRules, type RoomStorage, type SubmitResult } from '../../server/rooms';
+import { SharedFrame } from '../../server/shared-frame';
 
 /** The smallest ClientConnection: records what it is sent. */
 class FakeConnection implements ClientConnection {
@@ -15,11 +16,14 @@ class FakeConnection implements ClientConnection {
   readonly openedAt = 0;
   readonly lastActivityAt = 0;
   readonly sent: string[] = [];
+  /** The broadcasts among them, as the objects the room handed over. */
+  readonly shared: SharedFrame[] = [];
 
   constructor(readonly id: string) {}
 
-  send(data: string): void {
-    this.sent.push(data);
+  send(data: string | SharedFrame): void {
+    if (data instanceof SharedFrame) this.shared.push(data);
+    this.sent.push(typeof data === 'string' ? data : data.text);
   }
 
   close(): void {}
@@ -413,6 +417,15 @@ describe('Room', () => {
       room.broadcast('frame-1');
       assert.deepEqual(a.connection.sent, ['frame-1']);
       assert.deepEqual(b.connection.sent, ['frame-1']);
+    });
+
+    it('hands every recipient one shared frame, so each transport encodes a broadcast once', () => {
+      const room = newRoom('lobby', 10);
+      const members = ['m1', 'm2', 'm3'].map((id, index) => addMember(room, id, `N${index}`));
+      room.broadcast('frame-shared');
+      const [first] = members[0]!.connection.shared;
+      assert.ok(first, 'the broadcast arrives as a SharedFrame');
+      for (const member of members) assert.deepEqual(member.connection.shared, [first]);
     });
 
     it('skips the member named by exceptId', () => {
