@@ -15,7 +15,7 @@ import { quote } from 'sockjs/lib/utils';
 import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
 import type { Logger } from '../logger';
 import { CloseCode } from '../protocol';
-import type { FrameEncoding, SharedFrame } from '../shared-frame';
+import { SharedFrame, type FrameEncoding } from '../shared-frame';
 
 import { encodeTextFrame } from './websocket-frame';
 
@@ -68,6 +68,7 @@ const FAYE_OPEN = 1;
  * receiver attached to the session, if any.
  */
 interface SockJsSessionInternals {
+  readyState?: number;
   send_buffer?: unknown[];
   recv?: SockJsReceiverInternals | null;
 }
@@ -128,6 +129,8 @@ class SockJsConnection implements ClientConnection {
   readonly openedAt: number;
   lastActivityAt: number;
   readonly #conn: sockjs.Connection;
+  /** sockjs's Session behind `#conn` (its `_session`, fixed for the connection's life). */
+  readonly #session: SockJsSessionInternals;
   readonly #guard: SendQueueGuard;
   readonly #messageCacheSize: number;
   readonly #now: () => number;
@@ -137,6 +140,7 @@ class SockJsConnection implements ClientConnection {
   constructor(id: string, conn: sockjs.Connection, options: SockJsTransportOptions) {
     this.id = id;
     this.#conn = conn;
+    this.#session = (conn as unknown as { _session: SockJsSessionInternals })._session;
     this.remoteAddress = conn.remoteAddress ?? '';
     this.#guard = new SendQueueGuard(options);
     this.#messageCacheSize = options.messageCacheSize;
@@ -154,10 +158,10 @@ class SockJsConnection implements ClientConnection {
   }
 
   send(data: string | SharedFrame): void {
-    if (this.#conn.readyState !== SESSION_OPEN) return;
-    const session = (this.#conn as unknown as { _session?: SockJsSessionInternals })._session;
-    const cached = session?.send_buffer?.length ?? 0;
-    const queuedBytes = session?.recv?.thingy?.writableLength ?? 0;
+    const session = this.#session;
+    if (session.readyState !== SESSION_OPEN) return;
+    const cached = session.send_buffer?.length ?? 0;
+    const queuedBytes = session.recv?.thingy?.writableLength ?? 0;
     if (cached >= this.#messageCacheSize || this.#guard.isOverLimit(queuedBytes, this.#now)) {
       closeSockJs(this.#conn, CloseCode.SlowConsumer, 'slow consumer');
       // sockjs emits 'close' only after its disconnect delay (the client
@@ -165,8 +169,9 @@ class SockJsConnection implements ClientConnection {
       this.#markGone();
       return;
     }
-    if (typeof data === 'string') this.#conn.write(data);
-    else if (!sendShared(session, data)) this.#conn.write(data.text);
+    // Unicasts (welcome, acks, errors) take the same one-copy path as broadcasts.
+    const frame = typeof data === 'string' ? new SharedFrame(data) : data;
+    if (!sendShared(session, frame)) this.#conn.write(frame.text);
   }
 
   close(code: number, reason: string): void {

@@ -102,8 +102,7 @@ class WsConnection implements ClientConnection {
       this.#markGone();
       return;
     }
-    if (typeof data === 'string') this.socket.send(data);
-    else this.#stream.write(data.encoded(WS_TEXT_FRAME));
+    this.#stream.write(typeof data === 'string' ? encodeTextFrame(data) : data.encoded(WS_TEXT_FRAME));
   }
 
   close(code: number, reason: string): void {
