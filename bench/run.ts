@@ -116,6 +116,16 @@ interface Timing {
   /** Memory readings in a row within the tolerance that count as settled, and the most readings taken. */
   memorySteadyReadings: number;
   memoryMaxReadings: number;
+  /**
+   * Idle time before each memory reading. "Per idle connection" means idle:
+   * a burst of N joins (each with its welcome: history and member list)
+   * makes V8 grow its young generation, and V8 gives that back only after
+   * some idle seconds (its memory reducer). Without this wait LanChat's RSS
+   * per connection flipped between ~11 and ~31 kB (/ws) and ~21 and ~42 kB
+   * (SockJS) from one run to the next, depending on whether that had
+   * happened yet; every stack waits the same.
+   */
+  memoryIdleMs: number;
   /** How often a phase run beside too much other load is run again, and the wait for a quieter machine first. */
   phaseRetries: number;
   retryIdleWaitMs: number;
@@ -124,7 +134,7 @@ interface Timing {
 const TIMINGS: Record<'full' | 'quick', Timing> = {
   full: {
     lightMs: 3_000,
-    cpuMs: 2_500,
+    cpuMs: 5_000,
     stepMs: 1_500,
     maxSteps: 5,
     drainMs: 1_000,
@@ -134,8 +144,22 @@ const TIMINGS: Record<'full' | 'quick', Timing> = {
     retryIdleWaitMs: 3_000,
     memorySteadyReadings: 3,
     memoryMaxReadings: 10,
+    memoryIdleMs: 10_000,
   },
-  quick: { lightMs: 2_000, cpuMs: 1_500, stepMs: 1_000, maxSteps: 5, drainMs: 750, settleMs: 300, maxIdleWaitMs: 1_500, phaseRetries: 0, retryIdleWaitMs: 0, memorySteadyReadings: 2, memoryMaxReadings: 5 },
+  quick: {
+    lightMs: 2_000,
+    cpuMs: 1_500,
+    stepMs: 1_000,
+    maxSteps: 5,
+    drainMs: 750,
+    settleMs: 300,
+    maxIdleWaitMs: 1_500,
+    phaseRetries: 0,
+    retryIdleWaitMs: 0,
+    memorySteadyReadings: 2,
+    memoryMaxReadings: 5,
+    memoryIdleMs: 1_000,
+  },
 };
 
 /** What one invocation runs. */
@@ -322,6 +346,7 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
   const { timing } = plan;
   trial.idleWait = await waitForIdleMachine(timing.maxIdleWaitMs);
   const settledMemory = async (): Promise<MemoryReading> => {
+    await sleep(timing.memoryIdleMs);
     let previous = await server!.memory();
     let steady = 0;
     for (let reading = 1; reading < timing.memoryMaxReadings && steady < timing.memorySteadyReadings; reading += 1) {
