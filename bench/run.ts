@@ -123,7 +123,11 @@ interface Timing {
    * some idle seconds (its memory reducer). Without this wait LanChat's RSS
    * per connection flipped between ~11 and ~31 kB (/ws) and ~21 and ~42 kB
    * (SockJS) from one run to the next, depending on whether that had
-   * happened yet; every stack waits the same.
+   * happened yet; every stack waits the same. The memory figures come from
+   * a server process of their own: after V8 has shrunk its heap while idle,
+   * the allocation-heavy stacks paid up to 60 % more CPU per delivery for
+   * the rest of the process's life (Socket.IO 14 → 23 µs at N = 1000), so
+   * the speed phases run in a fresh process.
    */
   memoryIdleMs: number;
   /** How often a phase run beside too much other load is run again, and the wait for a quieter machine first. */
@@ -357,27 +361,43 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
     }
     return previous;
   };
-  try {
-    const args = spec.server === 'lanchat-server' ? ['--data', join(tempDir, 'history.sqlite'), '--max-clients', String(n + CONNECTION_HEADROOM)] : [];
+  /** Starts a fresh server process (LanChat: with a fresh history file) and its load generator. */
+  let processes = 0;
+  const open = async (): Promise<{ connect: (count: number) => Promise<ConnectResult>; quiet: () => Promise<unknown> }> => {
+    processes += 1;
+    const dataPath = join(tempDir, `history-${processes}.sqlite`);
+    const args = spec.server === 'lanchat-server' ? ['--data', dataPath, '--max-clients', String(n + CONNECTION_HEADROOM)] : [];
     server = await startServer(spec.server, args);
     generator = startGenerator({ host: HOST, port: server.port, framing: spec.framing, envelope: spec.envelope, path: spec.path });
-    const connect = (count: number): Promise<ConnectResult> =>
-      generator!.request<ConnectResult>(
-        { cmd: 'connect', count, concurrency: CONNECT_CONCURRENCY, timeoutMs: CONNECT_TIMEOUT_MS },
-        CONNECT_TIMEOUT_MS + REQUEST_SLACK_MS + count * 10,
-      );
-    const quiet = (): Promise<unknown> => generator!.request({ cmd: 'quiet', quietMs: QUIET_MS, maxWaitMs: MAX_QUIET_WAIT_MS }, MAX_QUIET_WAIT_MS + REQUEST_SLACK_MS);
-
-    const warm = Math.min(WARM_CLIENTS, n);
-    const first = await connect(warm);
+    return {
+      connect: (count) =>
+        generator!.request<ConnectResult>(
+          { cmd: 'connect', count, concurrency: CONNECT_CONCURRENCY, timeoutMs: CONNECT_TIMEOUT_MS },
+          CONNECT_TIMEOUT_MS + REQUEST_SLACK_MS + count * 10,
+        ),
+      quiet: () => generator!.request({ cmd: 'quiet', quietMs: QUIET_MS, maxWaitMs: MAX_QUIET_WAIT_MS }, MAX_QUIET_WAIT_MS + REQUEST_SLACK_MS),
+    };
+  };
+  const close = async (): Promise<void> => {
+    await generator?.stop();
+    await server?.stop();
+    generator = undefined;
+    server = undefined;
+  };
+  const warm = Math.min(WARM_CLIENTS, n);
+  try {
+    // 1. Memory, in a server process of its own (see Timing.memoryIdleMs:
+    //    the idle waits would change the CPU figures of what follows).
+    let stack = await open();
+    const first = await stack.connect(warm);
     if (first.failed > 0) throw new Error(`warm-up clients failed: ${first.firstError}`);
-    await runPhase(server, generator, nextPhase(), WARM_RATE, WARM_MS, timing);
+    await runPhase(server!, generator!, nextPhase(), WARM_RATE, WARM_MS, timing);
     const base = await settledMemory();
     const connectStarted = performance.now();
-    const rest = await connect(n - warm);
+    const rest = await stack.connect(n - warm);
     trial.connect = { wallMs: performance.now() - connectStarted, failed: rest.failed, firstError: rest.firstError };
     if (rest.failed > 0) throw new Error(`${rest.failed} of ${n - warm} clients failed: ${rest.firstError}`);
-    await quiet();
+    await stack.quiet();
     await sleep(timing.settleMs);
     const loaded = await settledMemory();
     const added = n - warm;
@@ -388,16 +408,23 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
       rssPerConnection: added > 0 ? (loaded.rss - base.rss) / added : Number.NaN,
       heapPerConnection: added > 0 ? (loaded.heapUsed - base.heapUsed) / added : Number.NaN,
     };
-    trial.light = await measurePhase(server, generator, nextPhase, LIGHT_RATE, timing.lightMs, timing);
-    trial.cpu = await measurePhase(server, generator, nextPhase, CPU_REFERENCE_DELIVERIES / n, timing.cpuMs, timing);
-    trial.search = await searchMaxRate(server, generator, n, trial.cpu.serverCpuUsPerDelivery, nextPhase, timing);
+    await close();
+
+    // 2. Speed, in a fresh server process that is never left idle for long.
+    stack = await open();
+    const all = await stack.connect(n);
+    if (all.failed > 0) throw new Error(`${all.failed} of ${n} clients failed: ${all.firstError}`);
+    await runPhase(server!, generator!, nextPhase(), CPU_REFERENCE_DELIVERIES / n, WARM_MS, timing);
+    await stack.quiet();
+    trial.light = await measurePhase(server!, generator!, nextPhase, LIGHT_RATE, timing.lightMs, timing);
+    trial.cpu = await measurePhase(server!, generator!, nextPhase, CPU_REFERENCE_DELIVERIES / n, timing.cpuMs, timing);
+    trial.search = await searchMaxRate(server!, generator!, n, trial.cpu.serverCpuUsPerDelivery, nextPhase, timing);
     trial.ok = true;
   } catch (error) {
     trial.error = error instanceof Error ? error.message : String(error);
     if (server) trial.error += `\n${server.stderrTail()}`;
   } finally {
-    await generator?.stop();
-    await server?.stop();
+    await close();
     rmSync(tempDir, { recursive: true, force: true });
     trial.wallMs = performance.now() - started;
   }

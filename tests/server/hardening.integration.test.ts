@@ -17,6 +17,8 @@ import { CloseCode, ErrorCode, type ServerMessage, type ServerMessageMap } from 
 import {
   EVENT_TIMEOUT_MS,
   RawXhrSession,
+  SockJsTestClient,
+  WsTestClient,
   baseUrl,
   clientId,
   expectError,
@@ -558,7 +560,19 @@ describe('slow consumers', () => {
   const SEND_BUFFER_BYTES = 64 * 1024;
   const SEND_TIME_LIMIT_MS = 2_000;
 
-  describe('on /ws', () => {
+  /** The TCP socket under a test client, to stop reading from it. */
+  const tcpSocketOf = (client: TestClient): Socket => {
+    if (client instanceof WsTestClient) return (client.socket as unknown as { _socket: Socket })._socket;
+    // sockjs-client 1.6 in Node: its websocket transport is a faye-websocket client whose _stream is the TCP socket.
+    const internals = (client as SockJsTestClient).sock as unknown as { _transport?: { ws?: { _stream?: Socket } } };
+    const socket = internals._transport?.ws?._stream;
+    if (!socket) throw new Error('no TCP socket under the sockjs-client websocket transport');
+    return socket;
+  };
+
+  // Broadcasts reach both endpoints as frames written straight to the TCP
+  // socket (encoded once per broadcast), so the guard must see that queue on both.
+  for (const kind of ['ws', 'websocket'] as const) describe(kind === 'ws' ? 'on /ws' : 'on SockJS websocket', () => {
     const fixture = useServer({
       sendBufferBytes: SEND_BUFFER_BYTES,
       sendTimeLimitMs: SEND_TIME_LIMIT_MS,
@@ -577,7 +591,7 @@ describe('slow consumers', () => {
       await sender.join(room, 'Sender');
       const fast = await fixture.connectWs('fast');
       await fast.join(room, 'Fast');
-      const slow = await fixture.connectWs('slow');
+      const slow = await fixture.connect(kind, 'slow');
       const slowWelcome = await slow.join(room, 'Slow');
       await sender.next('memberJoined');
       await sender.next('memberJoined');
@@ -593,7 +607,7 @@ describe('slow consumers', () => {
       });
 
       // Stop reading: the kernel buffers fill first, then the host's queue for this client.
-      const slowSocket = (slow.socket as unknown as { _socket: Socket })._socket;
+      const slowSocket = tcpSocketOf(slow);
       slowSocket.pause();
       const filler = 'x'.repeat(1_000);
       const slowLeft = () => fast.received.some((message) => message.type === 'memberLeft' && message.member.id === slowWelcome.you.id);
@@ -638,7 +652,7 @@ describe('slow consumers', () => {
       assert.ok(lastSeen < sent, `the slow client missed nothing (${lastSeen} of ${sent})`);
 
       // Reconnect and catch up from where it got to.
-      const back = await fixture.connectWs('slow again');
+      const back = await fixture.connect(kind, 'slow again');
       const welcome = await back.join(room, 'Slow', lastSeen);
       assert.equal(welcome.lastSeq, sent);
       assert.deepEqual(
