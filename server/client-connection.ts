@@ -6,7 +6,6 @@
  */
 import type { SharedFrame } from './shared-frame';
 
-
 /** Transport names as reported in logs and `/health`. */
 export type TransportName = 'ws' | 'sockjs';
 

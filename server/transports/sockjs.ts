@@ -95,11 +95,12 @@ const SOCKJS_WEBSOCKET_FRAME: FrameEncoding<Buffer> = {
 };
 
 /**
- * Sends a broadcast frame encoded once for all recipients, bypassing the
- * per-recipient quoting and framing in sockjs and faye-websocket. Only when
+ * Writes a message frame straight to the session's receiver, bypassing the
+ * per-recipient quoting and framing in sockjs and faye-websocket (a
+ * broadcast's frame is built once for all its recipients). Only when
  * nothing is waiting in the session's own buffer (so order is kept) and a
  * receiver is attached; returns false otherwise, and the caller goes
- * through sockjs's `write`.
+ * through sockjs's `write`, which buffers it for the next request.
  *
  * - websocket: the complete WebSocket frame goes straight onto the TCP
  *   socket. faye-websocket writes its own frames to that socket
@@ -110,8 +111,8 @@ const SOCKJS_WEBSOCKET_FRAME: FrameEncoding<Buffer> = {
  *   (`\n`, `data: `, `<script>`, a JSONP callback) and its response-size
  *   limit, exactly as sockjs's own flush does.
  */
-function sendShared(session: SockJsSessionInternals | undefined, frame: SharedFrame): boolean {
-  const recv = session?.recv;
+function sendToReceiver(session: SockJsSessionInternals, frame: SharedFrame): boolean {
+  const recv = session.recv;
   if (!recv || session.send_buffer?.length !== 0) return false;
   if (recv.protocol === 'websocket') {
     if (recv.ws?.readyState !== FAYE_OPEN || !recv.connection) return false;
@@ -171,7 +172,7 @@ class SockJsConnection implements ClientConnection {
     }
     // Unicasts (welcome, acks, errors) take the same one-copy path as broadcasts.
     const frame = typeof data === 'string' ? new SharedFrame(data) : data;
-    if (!sendShared(session, frame)) this.#conn.write(frame.text);
+    if (!sendToReceiver(session, frame)) this.#conn.write(frame.text);
   }
 
   close(code: number, reason: string): void {

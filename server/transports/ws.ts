@@ -52,10 +52,11 @@ class WsConnection implements ClientConnection {
   alive = true;
   readonly socket: WebSocket;
   /**
-   * The TCP socket under `socket` (the one the upgrade came on). Broadcast
-   * frames, framed once for everyone, are written to it directly; `ws`
-   * writes its own frames to it synchronously and queues nothing in between
-   * (no compression is negotiated), so frames never interleave or reorder.
+   * The TCP socket under `socket` (the one the upgrade came on). Message
+   * frames are written to it directly (a broadcast's frame is built once
+   * for every recipient); `ws` still writes its pings and close frames to
+   * it, synchronously and with nothing queued in between (no compression is
+   * negotiated), so frames never interleave or reorder.
    */
   readonly #stream: Duplex;
   readonly #guard: SendQueueGuard;
