@@ -152,6 +152,8 @@ export interface TargetCheck {
   target: string;
   measured: string;
   met: boolean | undefined;
+  /** Why the measurement cannot settle the target (then `met` is undefined). */
+  inconclusive?: string;
 }
 
 /** Profile summary of one stack (run.ts --profile). @public */

@@ -105,7 +105,8 @@ function markdown(results: BenchResults): string {
   if (results.targets.length > 0) {
     lines.push('## Targets (measured, not asserted)', '', '| what | target | measured (median) | met |', '| --- | --- | --- | --- |');
     for (const check of results.targets) {
-      lines.push(`| ${check.what} | ${check.target} | ${check.measured} | ${check.met === undefined ? 'n/a' : check.met ? 'yes' : '**no**'} |`);
+      const verdict = check.inconclusive ? `inconclusive (${check.inconclusive})` : check.met === undefined ? 'n/a' : check.met ? 'yes' : '**no**';
+      lines.push(`| ${check.what} | ${check.target} | ${check.measured} | ${verdict} |`);
     }
     lines.push('');
   }

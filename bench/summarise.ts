@@ -228,8 +228,19 @@ export function checkTargets(summary: StackSummary[]): TargetCheck[] {
     });
   }
   const kb = (bytes: number | undefined): number | undefined => (bytes === undefined ? undefined : bytes / 1_000);
-  within('LanChat /ws: RSS per idle connection', kb(raw?.rssPerConnection?.median), TARGET_RSS_RAW_BYTES / 1_000, ' kB', 1);
-  within('LanChat SockJS websocket: RSS per idle connection', kb(sock?.rssPerConnection?.median), TARGET_RSS_SOCKJS_BYTES / 1_000, ' kB', 1);
+  const memory = (what: string, spread: Spread | undefined, limitBytes: number): void => {
+    within(what, kb(spread?.median), limitBytes / 1_000, ' kB', 1);
+    // A connection cannot cost less than nothing: a reading ≤ 0 means the
+    // process's RSS drifted by more than N connections use (bench/README.md).
+    if (spread !== undefined && spread.min <= 0) {
+      const check = checks.at(-1)!;
+      check.measured += ` [${fmt(kb(spread.min), 1)}–${fmt(kb(spread.max), 1)}]`;
+      check.met = undefined;
+      check.inconclusive = 'a reading ≤ 0: RSS drift larger than the connections';
+    }
+  };
+  memory('LanChat /ws: RSS per idle connection', raw?.rssPerConnection, TARGET_RSS_RAW_BYTES);
+  memory('LanChat SockJS websocket: RSS per idle connection', sock?.rssPerConnection, TARGET_RSS_SOCKJS_BYTES);
   within('LanChat /ws: light-load p99 vs ceiling', raw?.ratio?.lightP99, TARGET_LIGHT_P99, '×');
   within('LanChat SockJS websocket: light-load p99 vs ceiling', sock?.ratio?.lightP99, TARGET_LIGHT_P99, '×');
   return checks;
