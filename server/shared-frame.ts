@@ -9,11 +9,16 @@
  * @public
  */
 
-/** How one transport turns a message's JSON text into what it writes. @public */
+/**
+ * How one transport turns a message into what it writes. It gets the whole
+ * frame, so an encoding can build on another one (`frame.encoded(other)`)
+ * and share that encoding's work with every transport that uses it too.
+ * @public
+ */
 export interface FrameEncoding<T> {
   /** For debugging only. */
   readonly name: string;
-  encode(text: string): T;
+  encode(frame: SharedFrame): T;
 }
 
 /** A message's JSON text plus the encodings derived from it so far. @public */
@@ -29,7 +34,7 @@ export class SharedFrame {
   /** This message in `encoding`, encoded on the first call and reused after. */
   encoded<T>(encoding: FrameEncoding<T>): T {
     if (this.#encoded.has(encoding)) return this.#encoded.get(encoding) as T;
-    const value = encoding.encode(this.text);
+    const value = encoding.encode(this);
     this.#encoded.set(encoding, value);
     return value;
   }

@@ -87,11 +87,14 @@ interface SockJsReceiverInternals {
 }
 
 /** A broadcast as a SockJS message frame: `a["<quoted JSON>"]`, as sockjs builds it. */
-const SOCKJS_MESSAGE_FRAME: FrameEncoding<string> = { name: 'sockjs a[] frame', encode: (text) => `a[${quote(text)}]` };
-/** That frame inside one complete WebSocket text frame, for websocket receivers. */
+const SOCKJS_MESSAGE_FRAME: FrameEncoding<string> = { name: 'sockjs a[] frame', encode: (frame) => `a[${quote(frame.text)}]` };
+/**
+ * That frame inside one complete WebSocket text frame, for websocket
+ * receivers; the quoting is shared with the streaming and polling ones.
+ */
 const SOCKJS_WEBSOCKET_FRAME: FrameEncoding<Buffer> = {
   name: 'sockjs a[] websocket frame',
-  encode: (text) => encodeTextFrame(SOCKJS_MESSAGE_FRAME.encode(text)),
+  encode: (frame) => encodeTextFrame(frame.encoded(SOCKJS_MESSAGE_FRAME)),
 };
 
 /**

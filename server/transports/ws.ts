@@ -40,7 +40,7 @@ export interface WsTransport {
 }
 
 /** A broadcast as one complete WebSocket frame, written as is to every /ws recipient. */
-const WS_TEXT_FRAME: FrameEncoding<Buffer> = { name: 'ws text frame', encode: encodeTextFrame };
+const WS_TEXT_FRAME: FrameEncoding<Buffer> = { name: 'ws text frame', encode: (frame) => encodeTextFrame(frame.text) };
 
 class WsConnection implements ClientConnection {
   readonly transport = 'ws' as const;

@@ -7,7 +7,7 @@ import { encodeTextFrame } from '../../server/transports/websocket-frame';
 describe('SharedFrame', () => {
   it('encodes once per encoding and returns the same value to every caller', () => {
     let calls = 0;
-    const upper: FrameEncoding<string> = { name: 'upper', encode: (text) => ((calls += 1), text.toUpperCase()) };
+    const upper: FrameEncoding<string> = { name: 'upper', encode: (frame) => ((calls += 1), frame.text.toUpperCase()) };
     const frame = new SharedFrame('hello');
     assert.equal(frame.encoded(upper), 'HELLO');
     assert.equal(frame.encoded(upper), 'HELLO');
@@ -15,11 +15,21 @@ describe('SharedFrame', () => {
   });
 
   it('keeps each encoding apart', () => {
-    const a: FrameEncoding<string> = { name: 'a', encode: (text) => `a:${text}` };
-    const b: FrameEncoding<number> = { name: 'b', encode: (text) => text.length };
+    const a: FrameEncoding<string> = { name: 'a', encode: (frame) => `a:${frame.text}` };
+    const b: FrameEncoding<number> = { name: 'b', encode: (frame) => frame.text.length };
     const frame = new SharedFrame('xyz');
     assert.equal(frame.encoded(a), 'a:xyz');
     assert.equal(frame.encoded(b), 3);
+  });
+
+  it('lets one encoding build on another without encoding the other twice', () => {
+    let inner = 0;
+    const quoted: FrameEncoding<string> = { name: 'quoted', encode: (frame) => ((inner += 1), JSON.stringify(frame.text)) };
+    const wrapped: FrameEncoding<string> = { name: 'wrapped', encode: (frame) => `a[${frame.encoded(quoted)}]` };
+    const frame = new SharedFrame('hi');
+    assert.equal(frame.encoded(quoted), '"hi"');
+    assert.equal(frame.encoded(wrapped), 'a["hi"]');
+    assert.equal(inner, 1);
   });
 });
 
