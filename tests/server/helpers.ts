@@ -393,21 +393,24 @@ export function upgradeWith(address: AddressInfo, path: string, headers: Outgoin
 /** A SockJS frame as sent on the HTTP transports. */
 export type SockJsFrame = { kind: 'o' } | { kind: 'h' } | { kind: 'a'; messages: string[] } | { kind: 'c'; code: number; reason: string };
 
-/** Splits an xhr / xhr_streaming body into SockJS frames (one per line; the 2048-byte `h` prelude counts as `h`). */
+/** One SockJS frame (`o`, `h`, `a[...]`, `c[...]`) as text → structured; the 2048-byte `h` prelude counts as `h`. */
+export function parseSockJsFrame(text: string): SockJsFrame {
+  if (text === 'o') return { kind: 'o' };
+  if (/^h+$/.test(text)) return { kind: 'h' };
+  if (text.startsWith('a')) return { kind: 'a', messages: JSON.parse(text.slice(1)) as string[] };
+  if (text.startsWith('c')) {
+    const [code, reason] = JSON.parse(text.slice(1)) as [number, string];
+    return { kind: 'c', code, reason };
+  }
+  throw new Error(`not a SockJS frame: ${JSON.stringify(text.slice(0, 80))}`);
+}
+
+/** Splits an xhr / xhr_streaming body into SockJS frames (one per line). */
 export function parseSockJsFrames(body: string): SockJsFrame[] {
   return body
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line): SockJsFrame => {
-      if (line === 'o') return { kind: 'o' };
-      if (/^h+$/.test(line)) return { kind: 'h' };
-      if (line.startsWith('a')) return { kind: 'a', messages: JSON.parse(line.slice(1)) as string[] };
-      if (line.startsWith('c')) {
-        const [code, reason] = JSON.parse(line.slice(1)) as [number, string];
-        return { kind: 'c', code, reason };
-      }
-      throw new Error(`not a SockJS frame: ${JSON.stringify(line.slice(0, 80))}`);
-    });
+    .map(parseSockJsFrame);
 }
 
 /** A fresh SockJS session id (sockjs keeps sessions in one process-wide map: ids must never repeat). */

@@ -19,25 +19,13 @@ import WebSocket from 'ws';
 
 import type { ServerMessage } from '../../server/protocol';
 
-import { EVENT_TIMEOUT_MS, clientId, httpRequest, sockJsSessionId, useServer, withTimeout, type SockJsFrame } from './helpers';
+import { EVENT_TIMEOUT_MS, clientId, httpRequest, parseSockJsFrame, sockJsSessionId, useServer, withTimeout, type SockJsFrame } from './helpers';
 
 /** Messages the /ws member sends; enough that the polling transports see several polls. */
 const MESSAGES = 12;
 
 type TransportUnderTest = 'websocket' | 'xhr-streaming' | 'xhr-polling' | 'eventsource' | 'htmlfile' | 'jsonp-polling';
 const TRANSPORTS: readonly TransportUnderTest[] = ['websocket', 'xhr-streaming', 'xhr-polling', 'eventsource', 'htmlfile', 'jsonp-polling'];
-
-/** One SockJS frame as text (`o`, `h`, `a[...]`, `c[...]`) → structured. */
-function parseFrame(text: string): SockJsFrame {
-  if (text === 'o') return { kind: 'o' };
-  if (text === 'h') return { kind: 'h' };
-  if (text.startsWith('a')) return { kind: 'a', messages: JSON.parse(text.slice(1)) as string[] };
-  if (text.startsWith('c')) {
-    const [code, reason] = JSON.parse(text.slice(1)) as [number, string];
-    return { kind: 'c', code, reason };
-  }
-  throw new Error(`not a SockJS frame: ${JSON.stringify(text.slice(0, 80))}`);
-}
 
 /**
  * Takes the complete frames off the front of a streaming body, in each
@@ -84,7 +72,7 @@ class TransportMember {
   }
 
   #push(frames: string[]): void {
-    for (const frame of frames) this.frames.push(parseFrame(frame));
+    for (const frame of frames) this.frames.push(parseSockJsFrame(frame));
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
