@@ -60,6 +60,14 @@ export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
  */
 export const WS_PING_INTERVAL_MS = 20_000;
 
+/**
+ * The raw endpoint pings its sockets in this many slices spread over the
+ * ping interval (a slice every second at the default interval), not all at
+ * once: a burst of a thousand pings, and the thousand pongs that come back,
+ * would hold up whatever broadcast happened to be going out at that moment.
+ */
+export const WS_PING_SLICES = 20;
+
 /** Liveness is checked this many times per idle (or join) timeout, so a timeout overshoots by at most a quarter. */
 export const LIVENESS_CHECKS_PER_TIMEOUT = 4;
 

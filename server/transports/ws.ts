@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 
 import { SendQueueGuard, type ClientConnection, type SendQueueLimits } from '../client-connection';
+import { WS_PING_SLICES } from '../constants';
 import type { Logger } from '../logger';
 import { CloseCode } from '../protocol';
 import type { FrameEncoding, SharedFrame } from '../shared-frame';
@@ -143,19 +144,28 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     clientTracking: false,
   });
   const open = new Set<WsConnection>();
-
-  // One timer for all sockets (the ws README's heartbeat pattern), not one per socket.
-  const pinger = setInterval(() => {
-    for (const connection of open) {
-      if (!connection.alive) {
-        options.logger.debug('ws peer missed a pong; terminating', { connection: connection.id });
-        connection.socket.terminate();
-        continue;
+  // One timer for all sockets (the ws README's heartbeat pattern), not one
+  // per socket; each tick pings one slice, so every socket is pinged once
+  // per interval and the pings (and their pongs) come spread out.
+  const slices = Array.from({ length: WS_PING_SLICES }, () => new Set<WsConnection>());
+  let nextSlice = 0;
+  let tick = 0;
+  const pinger = setInterval(
+    () => {
+      const slice = slices[tick % WS_PING_SLICES]!;
+      tick += 1;
+      for (const connection of slice) {
+        if (!connection.alive) {
+          options.logger.debug('ws peer missed a pong; terminating', { connection: connection.id });
+          connection.socket.terminate();
+          continue;
+        }
+        connection.alive = false;
+        connection.socket.ping();
       }
-      connection.alive = false;
-      connection.socket.ping();
-    }
-  }, options.pingIntervalMs);
+    },
+    Math.max(1, Math.floor(options.pingIntervalMs / WS_PING_SLICES)),
+  );
   pinger.unref();
 
   return {
@@ -168,8 +178,14 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
           options.logger.debug('ws socket error', { code: (error as NodeJS.ErrnoException).code, message: error.message });
         });
         const connection = new WsConnection(options.nextId(), ws, socket, request.socket.remoteAddress ?? '', options, options.now);
+        const slice = slices[nextSlice]!;
+        nextSlice = (nextSlice + 1) % WS_PING_SLICES;
         open.add(connection);
-        ws.once('close', () => open.delete(connection));
+        slice.add(connection);
+        ws.once('close', () => {
+          open.delete(connection);
+          slice.delete(connection);
+        });
         options.onConnection(connection);
       });
     },

@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import SockJS from 'sockjs-client';
 
 import { createChatServer } from '../../server';
+import { WS_PING_SLICES } from '../../server/constants';
 import { CloseCode, ErrorCode, type ServerMessage, type ServerMessageMap } from '../../server/protocol';
 import {
   EVENT_TIMEOUT_MS,
@@ -534,7 +535,8 @@ function sockJsCloseCode(address: AddressInfo, transport: SockJsTransportName): 
 }
 
 describe('liveness on /ws', () => {
-  const fixture = useServer({ pingIntervalMs: 200 });
+  const PING_INTERVAL_MS = 200;
+  const fixture = useServer({ pingIntervalMs: PING_INTERVAL_MS });
 
   it('terminates a peer that stops answering pings; the others see memberLeft and stay', async () => {
     const observer = await fixture.connectWs('observer');
@@ -553,6 +555,22 @@ describe('liveness on /ws', () => {
     const id = clientId('alive');
     await sendAndAck(steady, 'still here', id);
     await nextChat(observer, id);
+  });
+
+  it('spreads its pings over the interval instead of pinging every socket at once, and pings each once per interval', async () => {
+    const clients = await Promise.all(Array.from({ length: WS_PING_SLICES }, (_, index) => fixture.connectWs(`spread-${index}`)));
+    const pingTimes = clients.map(() => [] as number[]);
+    const started = performance.now();
+    clients.forEach((client, index) => client.socket.on('ping', () => pingTimes[index]!.push(performance.now() - started)));
+    await new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS * 3));
+    for (const [index, times] of pingTimes.entries()) {
+      // Three intervals: 2-4 pings each, whatever the phase of its slice.
+      assert.ok(times.length >= 2 && times.length <= 4, `client ${index} got ${times.length} pings in three intervals`);
+    }
+    // One socket per slice: their first pings span most of an interval (all at once, it would be ~0 ms).
+    const firsts = pingTimes.map((times) => times[0]!);
+    const span = Math.max(...firsts) - Math.min(...firsts);
+    assert.ok(span >= PING_INTERVAL_MS / 2, `first pings spanned ${span.toFixed(0)} ms of a ${PING_INTERVAL_MS} ms interval`);
   });
 });
 
