@@ -35,6 +35,8 @@ export interface PhaseFigures {
   delivered: number;
   deliveredRatio: number;
   latency: LatencySummary;
+  /** Light phase only: latency of each message's first delivery (what the server spends before its broadcast starts). */
+  firstDelivery?: LatencySummary;
   /** Server user+sys CPU over the phase (from /proc/<pid>/stat). */
   serverCpuMs: number;
   /** Server CPU µs per delivered message (deliveries counted until the server went quiet). */
@@ -124,6 +126,8 @@ export interface StackSummary {
   maxDeliveriesPerSec?: Spread;
   lightP50?: Spread;
   lightP99?: Spread;
+  /** Median over a trial's messages of their first delivery's latency, at light load. */
+  lightFirstP50?: Spread;
   rssPerConnection?: Spread;
   heapPerConnection?: Spread;
   /** Other processes' CPU during the trials, in cores. */

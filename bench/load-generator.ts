@@ -54,6 +54,13 @@ export interface RunCommand {
   durationMs: number;
   /** The first `senders` open clients send, round robin. */
   senders: number;
+  /**
+   * Also record each message's first delivery (light load only: one Set
+   * entry per message). Its latency is what the server spends before the
+   * broadcast starts; the rest of a delivery's latency is its place in the
+   * fan-out.
+   */
+  firstDelivery?: boolean;
   /** After the last send, how long deliveries may still arrive and count. */
   drainMs: number;
   /** Then wait until no frame has arrived for this long (the server's backlog is gone)… */
@@ -100,6 +107,8 @@ export interface RunResult {
   /** Deliveries when the command returned (after the quiet wait): what CPU per delivery divides by. */
   deliveredTotal: number;
   latency: LatencySummary;
+  /** Latency of each message's first delivery, when the command asked for it. */
+  firstDelivery?: LatencySummary;
   /** From the first send to the last. */
   sendWallMs: number;
   /** From the first send to the end of the drain (or the last expected delivery). */
@@ -142,6 +151,9 @@ interface ActivePhase {
   histogram: LatencyHistogram;
   /** Set at the end of the drain: deliveries after it do not count towards pass/fail. */
   deliveredAtCutoff: number | undefined;
+  /** With {@link RunCommand.firstDelivery}: the send times already seen once, and their first deliveries' latency. */
+  firstSeen?: Set<string>;
+  firstHistogram?: LatencyHistogram;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadGeneratorConfig;
@@ -176,7 +188,13 @@ function onData(frame: string): void {
     if (timeEnd === -1) return;
     if (Number(frame.slice(at + 1, phaseEnd)) === phase.id) {
       phase.delivered += 1;
-      phase.histogram.record(now - Number(frame.slice(phaseEnd + 1, timeEnd)));
+      const sentAt = frame.slice(phaseEnd + 1, timeEnd);
+      const latency = now - Number(sentAt);
+      phase.histogram.record(latency);
+      if (phase.firstSeen !== undefined && !phase.firstSeen.has(sentAt)) {
+        phase.firstSeen.add(sentAt);
+        phase.firstHistogram?.record(latency);
+      }
     }
     at = frame.indexOf('#', timeEnd);
   }
@@ -234,6 +252,10 @@ async function run(command: RunCommand): Promise<RunResult> {
   const senders = members.slice(0, Math.max(1, Math.min(command.senders, members.length)));
   const total = Math.max(1, Math.round((command.rate * command.durationMs) / 1_000));
   const phase: ActivePhase = { id: command.phase, delivered: 0, histogram: new LatencyHistogram(), deliveredAtCutoff: undefined };
+  if (command.firstDelivery === true) {
+    phase.firstSeen = new Set();
+    phase.firstHistogram = new LatencyHistogram();
+  }
   closedDuringPhase = new Map();
   errorFrames = 0;
   firstErrorFrame = undefined;
@@ -263,6 +285,7 @@ async function run(command: RunCommand): Promise<RunResult> {
     delivered: phase.deliveredAtCutoff,
     deliveredTotal: phase.delivered,
     latency,
+    firstDelivery: phase.firstHistogram?.summary(),
     sendWallMs: sendEnded - started,
     wallMs: ended - started,
     generatorCpuMs: (cpu.user + cpu.system) / 1_000,

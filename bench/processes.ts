@@ -88,11 +88,28 @@ export function canPin(): boolean {
 }
 
 /** Spawns `node <args>`, pinned to `cpu` when pinning works (taskset execs node: the pid is node's). */
-function spawnNode(cpu: number, args: string[], stdio: Array<'ignore' | 'pipe' | 'inherit' | 'ipc'>): ChildProcess {
+function spawnNode(cpu: number, args: string[], stdio: Array<'ignore' | 'pipe' | 'inherit' | 'ipc'>, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const command = canPin() ? 'taskset' : process.execPath;
   const fullArgs = canPin() ? ['-c', String(cpu), process.execPath, ...args] : args;
-  return spawn(command, fullArgs, { stdio, env: { ...process.env, NODE_OPTIONS: '' } });
+  return spawn(command, fullArgs, { stdio, env: { ...process.env, NODE_OPTIONS: '', ...env } });
 }
+
+/**
+ * glibc settings for a server whose memory is measured: one malloc arena,
+ * and memory freed at its top (or freed from a large block) goes back to
+ * the system at once. By default glibc keeps what other threads freed in
+ * their own arenas until some later free happens to trim them: LanChat's
+ * host held 20 + 14 MB in two such arenas after its warm-up (V8's
+ * background compilation of the SQLite WebAssembly module) and gave them
+ * back in the middle of the N joins, so RSS per connection came out
+ * negative. With these, RSS follows what the process holds, for every
+ * stack alike. The speed phases run with glibc's defaults.
+ */
+export const MEMORY_READING_MALLOC_ENV: NodeJS.ProcessEnv = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+};
 
 function keepTail(child: ChildProcess): () => string {
   const lines: string[] = [];
@@ -139,13 +156,8 @@ export interface ServerProcess {
  *
  * @public
  */
-export async function startServer(program: ServerProgram, args: string[]): Promise<ServerProcess> {
-  const child = spawnNode(SERVER_CPU, ['--expose-gc', programPath(program), ...args], [
-    'ignore',
-    'pipe',
-    'pipe',
-    'ipc',
-  ]);
+export async function startServer(program: ServerProgram, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawnNode(SERVER_CPU, ['--expose-gc', programPath(program), ...args], ['ignore', 'pipe', 'pipe', 'ipc'], env);
   const stderrTail = keepTail(child);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${program} did not start within ${SERVER_START_TIMEOUT_MS} ms\n${stderrTail()}`)), SERVER_START_TIMEOUT_MS);

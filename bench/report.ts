@@ -55,6 +55,7 @@ const SHORT_NAMES: Record<string, string> = {
   maxDeliveriesPerSec: 'max',
   lightP50: 'p50',
   lightP99: 'p99',
+  lightFirstP50: 'first',
 };
 
 function label(stack: StackId): string {
@@ -91,12 +92,12 @@ function markdown(results: BenchResults): string {
   for (const n of ns) {
     lines.push(`## N = ${n}`, '');
     lines.push(
-      '| stack | CPU µs / delivery | × ceiling | max deliveries/s | × ceiling | max msg/s | limited by | light p50 ms | light p99 ms | p99 × ceiling | RSS / idle conn (kB) | heap / idle conn (kB) | other load (cores) | left out (disturbed) |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| stack | CPU µs / delivery | × ceiling | max deliveries/s | × ceiling | max msg/s | limited by | light p50 ms | light p99 ms | p99 × ceiling | light 1st delivery p50 ms | RSS / idle conn (kB) | heap / idle conn (kB) | other load (cores) | left out (disturbed) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     );
     for (const row of results.summary.filter((entry) => entry.n === n)) {
       lines.push(
-        `| ${label(row.stack)}${row.failedTrials > 0 ? ` (${row.failedTrials} of ${row.trials} failed)` : ''} | ${figureCell(row, 'cpuUsPerDelivery', 2)} | ${ratioCell(row.ratio?.cpuUsPerDelivery)} | ${figureCell(row, 'maxDeliveriesPerSec', 0)} | ${ratioCell(row.ratio?.maxDeliveriesPerSec)} | ${figureCell(row, 'maxRate', 0)} | ${limitCell(row)} | ${figureCell(row, 'lightP50', 2)} | ${figureCell(row, 'lightP99', 2)} | ${ratioCell(row.ratio?.lightP99)} | ${figureCell(row, 'rssPerConnection', 1, 1_000)} | ${figureCell(row, 'heapPerConnection', 1, 1_000)} | ${cell(row.backgroundCores, 2)} | ${Object.entries(row.leftOut).filter(([figure]) => figure !== 'maxRate').map(([figure, count]) => `${SHORT_NAMES[figure] ?? figure} ${count}`).join(', ') || '–'} |`,
+        `| ${label(row.stack)}${row.failedTrials > 0 ? ` (${row.failedTrials} of ${row.trials} failed)` : ''} | ${figureCell(row, 'cpuUsPerDelivery', 2)} | ${ratioCell(row.ratio?.cpuUsPerDelivery)} | ${figureCell(row, 'maxDeliveriesPerSec', 0)} | ${ratioCell(row.ratio?.maxDeliveriesPerSec)} | ${figureCell(row, 'maxRate', 0)} | ${limitCell(row)} | ${figureCell(row, 'lightP50', 2)} | ${figureCell(row, 'lightP99', 2)} | ${ratioCell(row.ratio?.lightP99)} | ${figureCell(row, 'lightFirstP50', 2)} | ${figureCell(row, 'rssPerConnection', 1, 1_000)} | ${figureCell(row, 'heapPerConnection', 1, 1_000)} | ${cell(row.backgroundCores, 2)} | ${Object.entries(row.leftOut).filter(([figure]) => figure !== 'maxRate').map(([figure, count]) => `${SHORT_NAMES[figure] ?? figure} ${count}`).join(', ') || '–'} |`,
       );
     }
     lines.push('');

@@ -42,6 +42,7 @@ import {
   canPin,
   hasProc,
   machineBusyMs,
+  MEMORY_READING_MALLOC_ENV,
   processCpuMs,
   startGenerator,
   startServer,
@@ -137,7 +138,7 @@ interface Timing {
 
 const TIMINGS: Record<'full' | 'quick', Timing> = {
   full: {
-    lightMs: 3_000,
+    lightMs: 10_000,
     cpuMs: 5_000,
     stepMs: 1_500,
     maxSteps: 5,
@@ -221,6 +222,7 @@ async function runPhase(
   rate: number,
   durationMs: number,
   timing: Timing,
+  firstDelivery = false,
 ): Promise<PhaseFigures> {
   const cpuBefore = processCpuMs(server.pid);
   const generatorBefore = processCpuMs(generator.pid);
@@ -233,6 +235,7 @@ async function runPhase(
       rate,
       durationMs,
       senders: SENDERS,
+      firstDelivery,
       drainMs: timing.drainMs,
       quietMs: QUIET_MS,
       maxQuietWaitMs: MAX_QUIET_WAIT_MS,
@@ -251,6 +254,7 @@ async function runPhase(
     delivered: result.delivered,
     deliveredRatio,
     latency: result.latency,
+    firstDelivery: result.firstDelivery,
     serverCpuMs,
     serverCpuUsPerDelivery: result.deliveredTotal === 0 ? Number.NaN : (serverCpuMs * 1_000) / result.deliveredTotal,
     serverCpuShare: serverCpuMs / wallMs,
@@ -279,13 +283,14 @@ async function measurePhase(
   rate: number,
   durationMs: number,
   timing: Timing,
+  firstDelivery = false,
 ): Promise<PhaseFigures> {
-  let figures = await runPhase(server, generator, nextPhase(), rate, durationMs, timing);
+  let figures = await runPhase(server, generator, nextPhase(), rate, durationMs, timing, firstDelivery);
   for (let retry = 1; retry <= timing.phaseRetries && figures.backgroundCores > BACKGROUND_LIMIT_CORES; retry += 1) {
     // A phase that cut clients off changed the room: it cannot be repeated like for like.
     if (Object.keys(figures.closed).length > 0) break;
     await waitForIdleMachine(timing.retryIdleWaitMs);
-    figures = { ...(await runPhase(server, generator, nextPhase(), rate, durationMs, timing)), retries: retry };
+    figures = { ...(await runPhase(server, generator, nextPhase(), rate, durationMs, timing, firstDelivery)), retries: retry };
   }
   return figures;
 }
@@ -363,11 +368,11 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
   };
   /** Starts a fresh server process (LanChat: with a fresh history file) and its load generator. */
   let processes = 0;
-  const open = async (): Promise<{ connect: (count: number) => Promise<ConnectResult>; quiet: () => Promise<unknown> }> => {
+  const open = async (env: NodeJS.ProcessEnv = {}): Promise<{ connect: (count: number) => Promise<ConnectResult>; quiet: () => Promise<unknown> }> => {
     processes += 1;
     const dataPath = join(tempDir, `history-${processes}.sqlite`);
     const args = spec.server === 'lanchat-server' ? ['--data', dataPath, '--max-clients', String(n + CONNECTION_HEADROOM)] : [];
-    server = await startServer(spec.server, args);
+    server = await startServer(spec.server, args, env);
     generator = startGenerator({ host: HOST, port: server.port, framing: spec.framing, envelope: spec.envelope, path: spec.path });
     return {
       connect: (count) =>
@@ -388,7 +393,7 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
   try {
     // 1. Memory, in a server process of its own (see Timing.memoryIdleMs:
     //    the idle waits would change the CPU figures of what follows).
-    let stack = await open();
+    let stack = await open(MEMORY_READING_MALLOC_ENV);
     const first = await stack.connect(warm);
     if (first.failed > 0) throw new Error(`warm-up clients failed: ${first.firstError}`);
     await runPhase(server!, generator!, nextPhase(), WARM_RATE, WARM_MS, timing);
@@ -421,7 +426,7 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
     await server!.memory();
     await runPhase(server!, generator!, nextPhase(), CPU_REFERENCE_DELIVERIES / n, WARM_MS, timing);
     await stack.quiet();
-    trial.light = await measurePhase(server!, generator!, nextPhase, LIGHT_RATE, timing.lightMs, timing);
+    trial.light = await measurePhase(server!, generator!, nextPhase, LIGHT_RATE, timing.lightMs, timing, true);
     trial.cpu = await measurePhase(server!, generator!, nextPhase, CPU_REFERENCE_DELIVERIES / n, timing.cpuMs, timing);
     trial.search = await searchMaxRate(server!, generator!, n, trial.cpu.serverCpuUsPerDelivery, nextPhase, timing);
     trial.ok = true;
@@ -443,7 +448,7 @@ function describeTrial(trial: TrialResult): string {
   if (!trial.ok) return `FAILED: ${trial.error?.split('\n')[0]}`;
   const cpu = trial.cpu?.serverCpuUsPerDelivery.toFixed(2);
   const max = Math.round(trial.search?.maxDeliveriesPerSec ?? 0).toLocaleString('en-US');
-  const light = `${trial.light?.latency.p50.toFixed(2)}/${trial.light?.latency.p99.toFixed(2)} ms`;
+  const light = `${trial.light?.latency.p50.toFixed(2)}/${trial.light?.latency.p99.toFixed(2)} ms (1st delivery p50 ${trial.light?.firstDelivery?.p50.toFixed(2)} ms)`;
   const rss = ((trial.memory?.rssPerConnection ?? Number.NaN) / 1_000).toFixed(1);
   const other = (trial.backgroundCores ?? 0).toFixed(2);
   return `cpu ${cpu} µs/delivery · max ${max} deliveries/s (${trial.search?.limitedBy}) · light p50/p99 ${light} · rss ${rss} kB/conn · other load ${other} cores`;

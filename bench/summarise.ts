@@ -36,6 +36,7 @@ type Figure =
   | 'maxDeliveriesPerSec'
   | 'lightP50'
   | 'lightP99'
+  | 'lightFirstP50'
   | 'rssPerConnection'
   | 'heapPerConnection'
   | 'backgroundCores';
@@ -46,6 +47,7 @@ const FIGURES: Figure[] = [
   'maxDeliveriesPerSec',
   'lightP50',
   'lightP99',
+  'lightFirstP50',
   'rssPerConnection',
   'heapPerConnection',
   'backgroundCores',
@@ -66,6 +68,7 @@ function isUndisturbed(trial: TrialResult, figure: Figure): boolean {
       return undisturbed(trial.cpu);
     case 'lightP50':
     case 'lightP99':
+    case 'lightFirstP50':
       return undisturbed(trial.light);
     case 'maxRate':
     case 'maxDeliveriesPerSec': {
@@ -93,6 +96,8 @@ function figureOf(trial: TrialResult, figure: Figure): number | undefined {
       return trial.light?.latency.p50;
     case 'lightP99':
       return trial.light?.latency.p99;
+    case 'lightFirstP50':
+      return trial.light?.firstDelivery?.p50;
     case 'rssPerConnection':
       return trial.memory?.rssPerConnection;
     case 'heapPerConnection':

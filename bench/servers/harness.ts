@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** A memory reading of a server process, in bytes. @public */
 export interface MemoryReading {
@@ -19,6 +20,8 @@ export interface MemoryReading {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** Physical size of each V8 heap space (new_space, old_space, …): where heapTotal went. */
+  spaces?: Record<string, number>;
 }
 
 /** Requests the orchestrator sends over IPC. @public */
@@ -41,7 +44,8 @@ function readMemory(): MemoryReading {
   const collect = (globalThis as { gc?: () => void }).gc;
   for (let pass = 0; pass < GC_PASSES; pass += 1) collect?.();
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]));
+  return { rss, heapUsed, heapTotal, external, arrayBuffers, spaces };
 }
 
 /** The inspector session of a running profile. */
