@@ -1,8 +1,9 @@
 /**
  * The durable-append hot path: messages through a real `createChatServer`
  * (bench/servers/lanchat-server.ts, its own process on core 0) with a
- * temporary SQLite `dataPath`, so every `ack` means "committed with
- * `synchronous = FULL`" (group commit: one transaction per event-loop turn).
+ * temporary SQLite `dataPath`, so every `ack` means "committed and flushed
+ * to disk" (group commit: one transaction per event-loop turn, one fsync
+ * for every transaction written before it started).
  *
  * Two figures, each for a history file and, as the no-fsync reference, for
  * `:memory:`:

@@ -118,7 +118,7 @@ function markdown(results: BenchResults): string {
     lines.push(
       '## Append path (history-append.bench.ts)',
       '',
-      `Real \`createChatServer\`, 5 \`/ws\` senders alone in the room. Steady: ${steady?.rate ?? 500} msg/s, send→ack. Saturation: each sender keeps ${max?.window ?? '?'} unacknowledged sends in flight; acks/s = committed messages/s. \`file\` = SQLite file (\`synchronous = FULL\`, WAL, exclusive lock), \`memory\` = \`:memory:\` (no fsync), for reference.`,
+      `Real \`createChatServer\`, 5 \`/ws\` senders alone in the room. Steady: ${steady?.rate ?? 500} msg/s, send→ack. Saturation: each sender keeps ${max?.window ?? '?'} unacknowledged sends in flight; acks/s = committed messages/s. \`file\` = SQLite file (WAL, exclusive lock, an fsync of the log before each ack), \`memory\` = \`:memory:\` (no fsync), for reference.`,
       '',
       '| storage | steady ack p50 ms | steady ack p99 ms | committed msg/s at saturation | ack p99 at saturation ms |',
       '| --- | ---: | ---: | ---: | ---: |',

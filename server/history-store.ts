@@ -3,9 +3,14 @@
  * loads in plain Node and in Electron's utility process without a native
  * rebuild). The schema is versioned with `PRAGMA user_version`.
  *
- * Writes go through a write-ahead log with `synchronous = FULL`: a committed
- * transaction is on disk before `appendBatch` returns. Callers batch many
- * messages per transaction (group-commit.ts). Not a rollback journal: this
+ * Writes go through a write-ahead log in two steps. `appendBatch` commits a
+ * transaction into the log with `synchronous = NORMAL`: written, so it
+ * survives the host process crashing, but not yet flushed to the disk.
+ * `sync` then flushes the log (fsync) on libuv's thread pool, so the event
+ * loop keeps serving while the disk works; a transaction is on disk once a
+ * `sync` started after it has called back. Checkpoints still flush the log
+ * and the database file themselves. Callers batch many messages per
+ * transaction and per flush (group-commit.ts). Not a rollback journal: this
  * build's VFS reports its own lock as another process's RESERVED lock
  * (`xCheckReservedLock` only tests whether `<file>.lock` exists), so SQLite
  * never rolls back a hot journal, and a host killed between two page writes
@@ -17,7 +22,7 @@
  *
  * @public
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { Database, type QueryResult, type Statement } from 'node-sqlite3-wasm';
@@ -67,8 +72,19 @@ export interface HistoryStore {
   before(roomKey: string, beforeSeq: number, limit: number): ChatMessage[];
   /** The stored message a sender already sent under `clientId`, if any. */
   findByClientId(roomKey: string, senderName: string, clientId: string): ChatMessage | undefined;
-  /** Writes messages in one transaction; throws (and writes nothing) on failure. */
+  /**
+   * Writes messages in one transaction; throws (and writes nothing) on
+   * failure. They survive the process crashing at once, and the machine
+   * crashing once a later {@link HistoryStore.sync} has called back.
+   */
   appendBatch(batch: ReadonlyArray<{ roomKey: string; message: ChatMessage }>): void;
+  /**
+   * Flushes every transaction appended so far to the disk, off the event
+   * loop; `done` gets the error if the flush failed. With nothing to flush
+   * it calls back at once, synchronously: an in-memory store, or after
+   * `close` (which checkpoints, flushing everything).
+   */
+  sync(done: (error: Error | undefined) => void): void;
   /** Closes the database. Safe to call twice. */
   close(): void;
 }
@@ -103,6 +119,48 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The write-ahead log file, opened for flushing only (SQLite does the writing through its own descriptor). */
+interface WalFile {
+  sync(done: (error: Error | undefined) => void): void;
+  /** Closes the descriptor, once no flush is running on it. */
+  close(): void;
+}
+
+function walFile(path: string): WalFile {
+  let fd: number | undefined;
+  let running = 0;
+  let closed = false;
+  const release = (): void => {
+    if (closed && running === 0 && fd !== undefined) {
+      closeSync(fd);
+      fd = undefined;
+    }
+  };
+  return {
+    sync(done) {
+      try {
+        // 'r+': Windows flushes only a handle opened for writing. The log
+        // exists once a transaction has been appended; it is reset after a
+        // checkpoint, never replaced, while the store holds its exclusive lock.
+        fd ??= openSync(path, 'r+');
+      } catch (error) {
+        setImmediate(done, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      running += 1;
+      fsync(fd, (error) => {
+        running -= 1;
+        release();
+        done(error ?? undefined);
+      });
+    },
+    close() {
+      closed = true;
+      release();
+    },
+  };
 }
 
 /**
@@ -174,7 +232,7 @@ export function openHistoryStore(path: string): HistoryStore {
     throw error;
   }
   db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec(SCHEMA);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
 
@@ -196,6 +254,7 @@ export function openHistoryStore(path: string): HistoryStore {
   // with a few thousand stored messages, against 27-42 µs with the index).
   const selectByClient = prepare('SELECT * FROM messages INDEXED BY messages_by_client WHERE room_key = ? AND client_id = ?');
   let open = true;
+  const wal = path === IN_MEMORY ? undefined : walFile(`${path}-wal`);
 
   const nameOf = (roomKey: string): string => names.get(roomKey) ?? roomKey;
 
@@ -252,11 +311,17 @@ export function openHistoryStore(path: string): HistoryStore {
         throw error;
       }
     },
+    sync(done) {
+      if (!open || wal === undefined) done(undefined);
+      else wal.sync(done);
+    },
     close() {
       if (!open) return;
       open = false;
       for (const statement of statements) statement.finalize();
+      // Closing checkpoints the log into the database file, flushing both.
       db.close();
+      wal?.close();
       if (claimed) releaseLockClaim(path);
     },
   };

@@ -73,10 +73,12 @@ function digest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-/** A message waiting for its batch to commit, with everyone waiting for it. */
+/** A message waiting to be durable, with everyone waiting for it (its sender, and resends of it). */
 interface PendingMessage {
   message: ChatMessage;
   waiters: Array<(result: SubmitResult) => void>;
+  /** Whether its transaction is in the log (and it has been broadcast). */
+  written: boolean;
 }
 
 /** One chat room. @public */
@@ -87,17 +89,17 @@ export class Room {
   readonly #membersByName = new Map<string, RoomMember>();
   readonly #passwordDigest: Buffer | undefined;
   readonly #maxMembers: number;
-  /** The newest committed messages, oldest first, contiguous by seq. */
+  /** The newest written messages, oldest first, contiguous by seq. */
   readonly #history: ChatMessage[];
   readonly #maxHistory: number;
   /** Client keys of the messages in #history → seq. */
   readonly #seqByClientKey = new Map<string, number>();
-  /** Client keys of messages assigned a seq but not committed yet. */
+  /** Client keys of messages assigned a seq but not durable yet. */
   readonly #pending = new Map<string, PendingMessage>();
   readonly #storage: RoomStorage;
   /** Highest assigned sequence number (committed or pending). */
   #lastSeq: number;
-  /** Highest committed sequence number. */
+  /** Highest written sequence number (what members have been shown). */
   #committedSeq: number;
 
   constructor(name: string, maxHistory: number, rules: RoomRules, storage: RoomStorage) {
@@ -171,12 +173,15 @@ export class Room {
   }
 
   /**
-   * Accepts a message from `from`: assigns the next sequence number, queues
-   * it for the next group commit, and once it is durable broadcasts it to
-   * the room and calls `done`. A resend of a client id this sender already
-   * used (committed or still pending) is not stored again: `done` gets the
-   * stored message with `duplicate: true`. If the commit fails, `done` gets
-   * the error and the sequence number is given back.
+   * Accepts a message from `from`: assigns the next sequence number and
+   * queues it for the next group commit. Once its transaction is in the log
+   * it is broadcast to the room; once it is flushed to disk, `done` gets it
+   * (the sender's ack). A resend of a client id this sender already used
+   * (stored or still pending) is not stored again: `done` gets the stored
+   * message with `duplicate: true`, also only once it is on disk. If the
+   * write fails, `done` gets the error and the sequence number is given
+   * back; if the flush fails, `done` gets the error (and so does every
+   * later message: see group-commit.ts).
    */
   submit(from: Member, clientId: string, text: string, now: number, done: (result: SubmitResult) => void): void {
     const key = clientKey(from.name, clientId);
@@ -186,7 +191,9 @@ export class Room {
       return;
     }
     const stored = this.#findStored(key, from.name, clientId);
-    if (stored) {
+    // After a failed flush nothing is known to be on disk: no ack, not even for a resend.
+    const failure = this.#storage.committer.failure;
+    if (stored && failure === undefined) {
       done({ ok: true, message: stored, duplicate: true });
       return;
     }
@@ -200,21 +207,24 @@ export class Room {
       clientId,
       text,
     };
-    const entry: PendingMessage = { message, waiters: [done] };
+    const entry: PendingMessage = { message, waiters: [done], written: false };
     this.#pending.set(key, entry);
-    this.#storage.committer.enqueue(this.key, message, (error) => this.#settle(key, entry, error));
+    this.#storage.committer.enqueue(
+      this.key,
+      message,
+      (error) => this.#settle(key, entry, error),
+      () => this.#written(key, entry),
+    );
   }
 
-  #settle(key: string, entry: PendingMessage, error: Error | undefined): void {
-    this.#pending.delete(key);
-    if (error) {
-      // The whole batch failed, so every later seq of this room failed too:
-      // hand the numbers back so the sequence stays gap-free.
-      this.#lastSeq = this.#committedSeq;
-      for (const waiter of entry.waiters) waiter({ ok: false, error });
-      return;
-    }
+  /**
+   * The message is in the log: it survives a crash of the host process, so
+   * members see it now, without waiting for the disk flush (the broadcast
+   * does not wait on fsync). Its sender's ack waits for the flush.
+   */
+  #written(key: string, entry: PendingMessage): void {
     const { message } = entry;
+    entry.written = true;
     this.#committedSeq = message.seq;
     this.#history.push(message);
     this.#seqByClientKey.set(key, message.seq);
@@ -223,7 +233,20 @@ export class Room {
       if (dropped) this.#seqByClientKey.delete(clientKey(dropped.from.name, dropped.clientId));
     }
     this.broadcast(JSON.stringify(message));
-    entry.waiters.forEach((waiter, index) => waiter({ ok: true, message, duplicate: index > 0 }));
+  }
+
+  /** The message is durable (or failed to be): its sender, and any resend of it, get their answer. */
+  #settle(key: string, entry: PendingMessage, error: Error | undefined): void {
+    this.#pending.delete(key);
+    if (error) {
+      // A failed write fails the whole batch, so every later seq of this
+      // room failed too: hand the numbers back so the sequence stays
+      // gap-free. A failed flush keeps them: those messages were shown.
+      if (!entry.written) this.#lastSeq = this.#committedSeq;
+      for (const waiter of entry.waiters) waiter({ ok: false, error });
+      return;
+    }
+    entry.waiters.forEach((waiter, index) => waiter({ ok: true, message: entry.message, duplicate: index > 0 }));
   }
 
   /** A committed message with this client key, from memory or, for older ones, from the store. */

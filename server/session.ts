@@ -177,8 +177,8 @@ export class ChatSession {
     const room = this.#room;
     const member = this.#member;
     if (!room || !member) throw new ChatError(ErrorCode.NotJoined, 'Join a room before sending.');
-    // The ack waits for the group commit: "sent" means on disk. The room
-    // broadcasts the message itself once it is durable.
+    // The ack waits for the group commit's flush: "sent" means on disk. The
+    // room broadcasts the message itself once it is in the log.
     room.submit(member, message.id, message.text, this.#context.now(), (result) => {
       if (this.#closed) return;
       try {

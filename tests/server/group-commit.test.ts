@@ -212,16 +212,110 @@ describe('GroupCommitter', () => {
     committer.enqueue('lobby', message(1), first.done);
     committer.enqueue('lobby', message(2), second.done);
     committer.flush();
-    // Synchronously: written and called back.
+    // Synchronously: written; called back once the flush to disk is done.
     assert.deepEqual(batches, [[1, 2]]);
-    assert.equal(first.calls(), 1);
-    assert.equal(second.calls(), 1);
     assert.equal(committer.pending, 0);
+    assert.deepEqual(await Promise.all([first.result, second.result]), [undefined, undefined]);
     // The turn scheduled by the first enqueue runs and must not append again.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const third = outcome();
     committer.enqueue('lobby', message(3), third.done);
     assert.equal(await third.result, undefined);
     assert.deepEqual(batches, [[1, 2], [3]]);
+  });
+
+  it('runs `written` as soon as the batch is in the log and `done` only after the flush to disk (fsync, off the event loop)', async () => {
+    let flushes = 0;
+    let flushed: (() => void) | undefined;
+    const committer = new GroupCommitter(
+      {
+        ...counted,
+        sync(done) {
+          flushes += 1;
+          // The real fsync, with its callback held until the test lets it go.
+          store.sync((error) => {
+            flushed = () => done(error);
+          });
+        },
+      },
+      logger,
+    );
+    const events: string[] = [];
+    const result = outcome();
+    committer.enqueue(
+      'lobby',
+      message(1),
+      (error) => {
+        events.push('done');
+        result.done(error);
+      },
+      () => events.push('written'),
+    );
+    committer.flush();
+    assert.deepEqual(events, ['written'], 'written at once, in the same turn');
+    assert.deepEqual(
+      store.after('lobby', 0, 10).map((entry) => entry.seq),
+      [1],
+      'readable once written',
+    );
+    while (flushed === undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(events, ['written'], 'no ack before the flush has called back');
+    flushed();
+    assert.equal(await result.result, undefined);
+    assert.deepEqual(events, ['written', 'done']);
+    assert.equal(flushes, 1);
+  });
+
+  it('covers every batch written during a running flush with one more flush', async () => {
+    let flushes = 0;
+    const committer = new GroupCommitter(
+      {
+        ...counted,
+        sync(done) {
+          flushes += 1;
+          store.sync(done);
+        },
+      },
+      logger,
+    );
+    const outcomes = [1, 2, 3].map((seq) => {
+      const result = outcome();
+      committer.enqueue('lobby', message(seq), result.done);
+      // Each its own batch, written while the first flush runs.
+      committer.flush();
+      return result;
+    });
+    assert.deepEqual(await Promise.all(outcomes.map((entry) => entry.result)), [undefined, undefined, undefined]);
+    assert.deepEqual(batches, [[1], [2], [3]]);
+    assert.equal(flushes, 2, 'the first batch, then one flush for the two written meanwhile');
+  });
+
+  // A disk whose fsync fails cannot be had here: the store's sync reports the
+  // failure instead (a stand-in for the real flush, said so here).
+  it('fails the messages of a failed flush and every later one, writing nothing more, and says why once', async () => {
+    const committer = new GroupCommitter(
+      {
+        ...counted,
+        sync(done) {
+          setImmediate(done, new Error('EIO: i/o error, fsync'));
+        },
+      },
+      logger,
+    );
+    let written = 0;
+    const first = outcome();
+    committer.enqueue('lobby', message(1), first.done, () => (written += 1));
+    const error = await first.result;
+    assert.match(error?.message ?? '', /EIO/);
+    assert.equal(written, 1, 'it was written (and shown) before the flush failed');
+    assert.equal(committer.failure, error);
+
+    const later = outcome();
+    committer.enqueue('lobby', message(2), later.done, () => (written += 1));
+    assert.equal(await later.result, error);
+    assert.equal(written, 1, 'nothing written after the failure');
+    assert.deepEqual(batches, [[1]]);
+    assert.equal(logger.errors.length, 1);
+    assert.match(logger.errors[0]!.message, /fsync/);
   });
 });

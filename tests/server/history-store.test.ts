@@ -193,6 +193,31 @@ describe('openHistoryStore', () => {
     );
   });
 
+  it('flushes appended transactions with sync: the write-ahead log holds them, the flush calls back later (off the event loop), and at once once closed', async () => {
+    const path = freshPath();
+    const store = openHistoryStore(path);
+    store.ensureRoom('lobby', 'Lobby', 1);
+    appendRange(store, 'lobby', 'Lobby', 1, 3);
+    // appendBatch leaves the flush to sync: the transaction sits in the log.
+    assert.ok(statSync(`${path}-wal`).size > 0, 'the write-ahead log holds the transaction');
+    let calledBack = false;
+    const flushed = new Promise<Error | undefined>((resolve) =>
+      store.sync((error) => {
+        calledBack = true;
+        resolve(error);
+      }),
+    );
+    assert.equal(calledBack, false, 'an fsync does not run on the event loop');
+    assert.equal(await withTimeout(flushed, PROCESS_TIMEOUT_MS, 'the flush'), undefined);
+    store.close();
+    let afterClose: Error | undefined | 'not called' = 'not called';
+    store.sync((error) => (afterClose = error));
+    assert.equal(afterClose, undefined, 'closing checkpointed everything: nothing left to flush');
+    const again = openHistoryStore(path);
+    assert.deepEqual(seqs(again.after('lobby', 0, 10)), [1, 2, 3]);
+    again.close();
+  });
+
   it('closes safely twice and leaves no lock behind', () => {
     const path = freshPath();
     const store = openHistoryStore(path);

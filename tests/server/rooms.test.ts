@@ -215,6 +215,24 @@ describe('Room', () => {
       assert.equal(stored(submitNow(room, ann, 'a-2', 'two', 3)).message.seq, 2);
     });
 
+    // A failing fsync cannot be had here: the store's sync reports one instead.
+    it('after a failed flush: shows the written message, acks nothing, not even a resend of it, and keeps the seq it showed', () => {
+      const storage = memoryStorage();
+      const room = newRoom('lobby', 10, OPEN, storage);
+      const listener = addMember(room, 'm-l', 'Listener');
+      storage.store.sync = (done) => done(new Error('EIO: i/o error, fsync'));
+      const failed = submitNow(room, ann, 'a-1', 'one', 1);
+      assert.equal(failed.ok, false);
+      assert.equal(listener.connection.sent.length, 1, 'written, so shown, before the flush failed');
+      assert.equal(room.lastSeq, 1, 'its seq was shown: it is not handed back');
+      const resend = submitNow(room, ann, 'a-1', 'one', 2);
+      assert.equal(resend.ok, false, 'a resend is not acked as stored: nothing is known to be on disk');
+      const next = submitNow(room, bob, 'b-1', 'two', 3);
+      assert.equal(next.ok, false);
+      assert.equal(listener.connection.sent.length, 1, 'nothing more is shown');
+      assert.equal(room.lastSeq, 1);
+    });
+
     it('picks up where the stored history ends when the room is created again (host restart)', () => {
       const store = openHistoryStore(IN_MEMORY);
       const before = newRoom('lobby', 10, OPEN, memoryStorage(store));
