@@ -23,6 +23,8 @@
  * @public
  */
 import { closeSync, existsSync, fsync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { uptime } from 'node:os';
 import { dirname } from 'node:path';
 
 import { Database, type QueryResult, type Statement } from 'node-sqlite3-wasm';
@@ -52,7 +54,36 @@ const SCHEMA = `
     PRIMARY KEY (room_key, seq)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS messages_by_client ON messages (room_key, client_id);
+  CREATE TABLE IF NOT EXISTS host_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
 `;
+
+/** Linux's identity of the running boot; elsewhere the boot time stands in. */
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+/** Boot times computed from the clock and the uptime differ by this much at most for the same boot. */
+const BOOT_TIME_TOLERANCE_MS = 120_000;
+
+/**
+ * Which boot of the machine this is: Linux's boot id, or (elsewhere) the
+ * time the machine booted.
+ * @public
+ */
+export function currentBoot(): string {
+  try {
+    return `id:${readFileSync(BOOT_ID_FILE, 'utf8').trim()}`;
+  } catch {
+    return `time:${Math.round(Date.now() - uptime() * 1000)}`;
+  }
+}
+
+function sameBoot(a: string, b: string): boolean {
+  if (a.startsWith('time:') && b.startsWith('time:')) {
+    return Math.abs(Number(a.slice(5)) - Number(b.slice(5))) <= BOOT_TIME_TOLERANCE_MS;
+  }
+  return a === b;
+}
 
 /** A room as stored. */
 export interface StoredRoom {
@@ -62,6 +93,14 @@ export interface StoredRoom {
 
 /** Where room history lives. @public */
 export interface HistoryStore {
+  /**
+   * Names this history: it changes when sequence numbers may have been
+   * given to other messages than before (the machine went down while the
+   * host ran, so messages members were shown may be gone from the log; or
+   * the file is new, or in memory). A client that knows messages under
+   * another id must not merge them by seq with this history.
+   */
+  readonly historyId: string;
   /** Every stored room with its highest sequence number. */
   rooms(): StoredRoom[];
   /** Records a room (no-op when it exists). */
@@ -164,6 +203,33 @@ function walFile(path: string): WalFile {
 }
 
 /**
+ * The history id of the file, kept unless the host was running when the
+ * machine went down. Messages are shown to members once written to the log
+ * and flushed to disk a moment later (group-commit.ts): a machine crash in
+ * between can lose messages members saw, and the restarted host gives
+ * their sequence numbers to new messages. A host process crash loses
+ * nothing (the log is in the system's cache), so only an unclean stop
+ * followed by a new boot changes the id. Records `open` and this boot
+ * until {@link HistoryStore.close} clears `open`.
+ */
+function claimHistoryId(db: Database, path: string, boot: string): string {
+  if (path === IN_MEMORY) return randomUUID();
+  const state = new Map(db.all('SELECT key, value FROM host_state').map((row) => [String(row.key), String(row.value)]));
+  const stored = state.get('history_id');
+  const rebootedWhileOpen = state.get('open') === '1' && !sameBoot(state.get('boot') ?? '', boot);
+  const historyId = stored === undefined || rebootedWhileOpen ? randomUUID() : stored;
+  const write = db.prepare('INSERT OR REPLACE INTO host_state (key, value) VALUES (?, ?)');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    for (const pair of [['history_id', historyId], ['open', '1'], ['boot', boot]]) write.run(pair);
+    db.exec('COMMIT');
+  } finally {
+    write.finalize();
+  }
+  return historyId;
+}
+
+/**
  * node-sqlite3-wasm's only lock is a `<file>.lock` directory, removed when
  * the lock is released; the store holds it as long as it is open. A host
  * that dies without closing the store (SIGKILL, a crash, power loss) leaves
@@ -204,13 +270,19 @@ function releaseLockClaim(path: string): void {
   }
 }
 
+/** Options of {@link openHistoryStore}. @public */
+export interface HistoryStoreOptions {
+  /** This boot of the machine (default {@link currentBoot}); tests pass another to stand in for a reboot. */
+  boot?: string;
+}
+
 /**
  * Opens (creating if needed) the history database at `path`, or an
  * in-memory one for {@link IN_MEMORY}.
  *
  * @public
  */
-export function openHistoryStore(path: string): HistoryStore {
+export function openHistoryStore(path: string, options: HistoryStoreOptions = {}): HistoryStore {
   let claimed = false;
   if (path !== IN_MEMORY) {
     mkdirSync(dirname(path), { recursive: true });
@@ -232,9 +304,13 @@ export function openHistoryStore(path: string): HistoryStore {
     throw error;
   }
   db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
+  // FULL while opening: the open marker below is on disk before any
+  // message is written, so a machine crash can never lose it.
+  db.exec('PRAGMA synchronous = FULL');
   db.exec(SCHEMA);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  const historyId = claimHistoryId(db, path, options.boot ?? currentBoot());
+  db.exec('PRAGMA synchronous = NORMAL');
 
   const names = new Map<string, string>();
   for (const row of db.all('SELECT room_key, name FROM rooms')) names.set(String(row.room_key), String(row.name));
@@ -259,6 +335,7 @@ export function openHistoryStore(path: string): HistoryStore {
   const nameOf = (roomKey: string): string => names.get(roomKey) ?? roomKey;
 
   return {
+    historyId,
     rooms() {
       return db
         .all('SELECT r.name AS name, COALESCE(MAX(m.seq), 0) AS last_seq FROM rooms r LEFT JOIN messages m ON m.room_key = r.room_key GROUP BY r.room_key')
@@ -319,6 +396,7 @@ export function openHistoryStore(path: string): HistoryStore {
       if (!open) return;
       open = false;
       for (const statement of statements) statement.finalize();
+      db.run("INSERT OR REPLACE INTO host_state (key, value) VALUES ('open', '0')");
       // Closing checkpoints the log into the database file, flushing both.
       db.close();
       wal?.close();

@@ -327,6 +327,11 @@ export class RoomRegistry {
     this.#now = now;
   }
 
+  /** The host's history id ({@link HistoryStore.historyId}). */
+  get historyId(): string {
+    return this.#storage.store.historyId;
+  }
+
   /** Creates a room with its rules, picking up its stored history if it has any. */
   create(name: string, rules: RoomRules): Room {
     const room = new Room(name, this.#limits.maxHistory, rules, this.#storage);

@@ -147,7 +147,10 @@ export class ChatSession {
       admission.replaces.evict();
     }
     const member: Member = { id: randomBytes(MEMBER_ID_BYTES).toString('base64url'), name: message.name };
-    const recent = room.recentSince(message.since ?? 0, this.#context.historyOnJoin);
+    // A `since` from another history counts for nothing: its seqs may name other messages here.
+    const { historyId } = this.#context.rooms;
+    const since = message.historyId === undefined || message.historyId === historyId ? (message.since ?? 0) : 0;
+    const recent = room.recentSince(since, this.#context.historyOnJoin);
     room.broadcast(encode({ type: 'memberJoined', room: room.name, member }));
     room.add({
       member,
@@ -167,6 +170,7 @@ export class ChatSession {
         history: recent.messages,
         hasEarlier: recent.hasMore,
         lastSeq: room.lastSeq,
+        historyId,
         limits: { maxTextBytes: this.#context.maxTextBytes, idleTimeoutMs: this.#context.idleTimeoutMs },
       }),
     );

@@ -31,6 +31,9 @@ export const PASSWORD_MAX_LENGTH = 128;
 export const RESUME_KEY_MIN_LENGTH = 16;
 export const RESUME_KEY_MAX_LENGTH = 64;
 
+/** Longest `join.historyId` (the host's are UUIDs, 36 characters). */
+export const HISTORY_ID_MAX_LENGTH = 64;
+
 /**
  * How often clients should send `ping` while connected. With the host's
  * default idle timeout (45 s) that leaves room for two lost pings.

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 
-import { CLIENT_ID_MAX_LENGTH, HISTORY_PAGE_MAX, PASSWORD_MAX_LENGTH, RESUME_KEY_MAX_LENGTH, RESUME_KEY_MIN_LENGTH } from './limits';
+import { CLIENT_ID_MAX_LENGTH, HISTORY_ID_MAX_LENGTH, HISTORY_PAGE_MAX, PASSWORD_MAX_LENGTH, RESUME_KEY_MAX_LENGTH, RESUME_KEY_MIN_LENGTH } from './limits';
 
 // ---------------------------------------------------------------------------
 // Client → server
@@ -22,7 +22,8 @@ import { CLIENT_ID_MAX_LENGTH, HISTORY_PAGE_MAX, PASSWORD_MAX_LENGTH, RESUME_KEY
 
 /**
  * Join a room under a display name. `since` asks for messages after that
- * sequence number; `password` opens a protected room; `resumeKey` is a
+ * sequence number of the history named `historyId` (the one the welcome
+ * that gave it carried; a different one voids `since`); `password` opens a protected room; `resumeKey` is a
  * random secret the client keeps for this room, so that when it reconnects
  * before the host noticed the old connection died, it takes over its own
  * name instead of being refused with `CHAT_ERR_NAME_TAKEN`.
@@ -32,6 +33,7 @@ export const JoinSchema = z.object({
   room: z.string(),
   name: z.string(),
   since: z.number().int().nonnegative().optional(),
+  historyId: z.string().max(HISTORY_ID_MAX_LENGTH).optional(),
   password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
   resumeKey: z.string().min(RESUME_KEY_MIN_LENGTH).max(RESUME_KEY_MAX_LENGTH).optional(),
 });
@@ -134,6 +136,13 @@ export const WelcomeSchema = z.object({
   hasEarlier: z.boolean(),
   /** Highest sequence number in the room when the welcome was sent (0 if none). */
   lastSeq: z.number().int().nonnegative(),
+  /**
+   * Names the host's history. When it differs from the one a client's
+   * messages came with, the host lost messages members had been shown (its
+   * machine went down) or its history was replaced, and sequence numbers
+   * may now belong to other messages: keep the old ones apart.
+   */
+  historyId: z.string(),
   limits: z.object({
     maxTextBytes: z.number().int().positive(),
     /** The host closes a connection silent for this long; send `ping` well within it. */

@@ -5,6 +5,7 @@ import {
   CloseCode,
   DEFAULT_MAX_TEXT_BYTES,
   ErrorCode,
+  HISTORY_ID_MAX_LENGTH,
   HISTORY_PAGE_MAX,
   NAME_MAX_LENGTH,
   PASSWORD_MAX_LENGTH,
@@ -99,6 +100,20 @@ describe('decodeClientMessage', () => {
       assert.equal(failure(decode({ type: 'join', room: 'lobby', name: ['Ann'] })).code, ErrorCode.InvalidMessage);
       for (const since of [-1, 1.5, '3', null]) {
         assert.equal(failure(decode({ type: 'join', room: 'lobby', name: 'Ann', since })).code, ErrorCode.InvalidMessage, `since=${since}`);
+      }
+    });
+
+    it(`keeps a historyId of up to ${HISTORY_ID_MAX_LENGTH} characters and refuses a longer one or another type`, () => {
+      const historyId = 'h'.repeat(HISTORY_ID_MAX_LENGTH);
+      assert.deepEqual(success(decode({ type: 'join', room: 'lobby', name: 'Ann', since: 3, historyId })), {
+        type: 'join',
+        room: 'lobby',
+        name: 'Ann',
+        since: 3,
+        historyId,
+      });
+      for (const bad of [`${historyId}h`, 7, null]) {
+        assert.equal(failure(decode({ type: 'join', room: 'lobby', name: 'Ann', historyId: bad })).code, ErrorCode.InvalidMessage, String(bad));
       }
     });
 
@@ -281,6 +296,7 @@ describe('decodeServerMessage', () => {
       history: [chat],
       hasEarlier: false,
       lastSeq: 1,
+      historyId: 'f1e2d3c4-0000-4000-8000-000000000000',
       limits: { maxTextBytes: 8192, idleTimeoutMs: 45000 },
     },
     chat,
@@ -325,6 +341,7 @@ describe('decodeServerMessage', () => {
         history: [],
         hasEarlier: false,
         lastSeq: 0,
+        historyId: 'h',
         limits: { maxTextBytes: 8192 },
       },
       {
@@ -336,7 +353,20 @@ describe('decodeServerMessage', () => {
         history: [],
         hasEarlier: false,
         lastSeq: 0,
+        historyId: 'h',
         limits: { maxTextBytes: 8192, idleTimeoutMs: 0 },
+      },
+      // No historyId.
+      {
+        type: 'welcome',
+        protocol: 1,
+        room: 'lobby',
+        you: member,
+        members: [member],
+        history: [],
+        hasEarlier: false,
+        lastSeq: 0,
+        limits: { maxTextBytes: 8192, idleTimeoutMs: 45000 },
       },
     ]) {
       assert.equal(failure(decodeServerMessage(JSON.stringify(value))).code, ErrorCode.InvalidMessage, JSON.stringify(value));

@@ -246,6 +246,8 @@ export class ResilientClient {
   readonly closeCodes: number[] = [];
   /** Why connection attempts failed. */
   readonly failedAttempts: string[] = [];
+  /** The first welcome's history id. */
+  historyId: string | undefined;
   cuts = 0;
   connects = 0;
   /** `send` frames repeated for ids sent before. */
@@ -425,9 +427,15 @@ export class ResilientClient {
     this.#link = link;
     this.connects += 1;
     const since = this.contiguous();
-    link.send(JSON.stringify({ type: 'join', room: this.options.room, name: this.options.name, resumeKey: this.resumeKey, since }));
+    const historyId = this.historyId;
+    link.send(JSON.stringify({ type: 'join', room: this.options.room, name: this.options.name, resumeKey: this.resumeKey, since, historyId }));
     const answer = await this.#wait(generation, (message) => message.type === 'welcome' || (message.type === 'error' && message.ref === undefined));
     if (answer.type !== 'welcome') throw new Error(`join refused: ${answer.type === 'error' ? answer.code : answer.type}`);
+    // Hosts restarted on the same machine keep their history, and its id.
+    if (historyId !== undefined && answer.historyId !== historyId) {
+      this.violations.push(`${this.label}: the history id changed from ${historyId} to ${answer.historyId} although the machine never went down`);
+    }
+    this.historyId = answer.historyId;
     for (const message of answer.history) this.#see(message);
     if (answer.history.length > 0 && (answer.history[0] as ChatMessage).seq > since + 1 && !answer.hasEarlier) {
       this.violations.push(`${this.label}: welcome starts at ${(answer.history[0] as ChatMessage).seq} after since ${since} but says nothing is earlier`);

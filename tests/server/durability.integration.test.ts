@@ -11,6 +11,10 @@
  *     stored twice, everything resent is stored, old acks keep their seq.
  * (c) Rooms created by joining come back, open, and the sequence continues
  *     from `welcome.lastSeq`.
+ *
+ * And the history id: kept across restarts of the host process (a clean
+ * stop or SIGKILL), another for another history file, and a `since`
+ * counted in another history answered like a first join.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -265,5 +269,67 @@ describe('durability: the host killed with SIGKILL mid-stream and restarted', ()
     // And a clean stop still exits 0.
     host.child.kill('SIGTERM');
     assert.equal(await withTimeout(host.exited, PROCESS_TIMEOUT_MS, 'the host to exit after SIGTERM'), 0);
+  });
+});
+
+describe('the history id across host restarts', () => {
+  const tempDir = mkdtempSync(join(tmpdir(), 'lanchat-history-id-'));
+  const hosts: HostProcess[] = [];
+
+  after(() => {
+    for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
+    rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  /** Starts a host on `file`, sends `texts` to ROOM and returns the welcome's history id (the host keeps running). */
+  async function hostWith(file: string, texts: string[], port = 0): Promise<{ host: HostProcess; historyId: string }> {
+    const host = await startHost(hostArgs(port, join(tempDir, file)));
+    hosts.push(host);
+    const client = await WsTestClient.connect({ port: host.port, address: '127.0.0.1', family: 'IPv4' }, `writer ${file}`);
+    try {
+      const { historyId } = await client.join(ROOM, 'Writer');
+      for (const text of texts) await sendAndAck(client, text);
+      return { host, historyId };
+    } finally {
+      client.close();
+    }
+  }
+
+  async function stop(host: HostProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    host.child.kill(signal);
+    assert.equal(await withTimeout(host.exited, PROCESS_TIMEOUT_MS, `the host to exit after ${signal}`), signal === 'SIGTERM' ? 0 : 'SIGKILL');
+  }
+
+  it('keeps the id across a clean stop and a SIGKILL; another file has another; a since of another history gets the newest messages', async () => {
+    const first = await hostWith('a.sqlite', ['a1', 'a2', 'a3']);
+    assert.match(first.historyId, /^[0-9a-f-]{36}$/);
+    await stop(first.host, 'SIGTERM');
+    const afterStop = await hostWith('a.sqlite', ['a4']);
+    assert.equal(afterStop.historyId, first.historyId, 'same id after a clean stop');
+    await stop(afterStop.host, 'SIGKILL');
+    const afterKill = await hostWith('a.sqlite', []);
+    // The process died, the machine did not: the log kept everything it was shown.
+    assert.equal(afterKill.historyId, first.historyId, 'same id after SIGKILL');
+    await stop(afterKill.host, 'SIGTERM');
+
+    // Another history on the same port, longer than the first: seqs 1..5 name other messages.
+    const other = await hostWith('b.sqlite', ['b1', 'b2', 'b3', 'b4', 'b5'], afterKill.host.port);
+    assert.notEqual(other.historyId, first.historyId);
+    const client = await WsTestClient.connect({ port: other.host.port, address: '127.0.0.1', family: 'IPv4' }, 'returning');
+    try {
+      const stale = await client.joinWith({ room: ROOM, name: 'Returning', since: 4, historyId: first.historyId });
+      assert.equal(stale.historyId, other.historyId);
+      assert.deepEqual(
+        stale.history.map((message) => message.text),
+        ['b1', 'b2', 'b3', 'b4', 'b5'],
+        'a since of another history counts for nothing',
+      );
+      const current = await client.joinWith({ room: ROOM, name: 'Returning', since: 4, historyId: other.historyId });
+      assert.deepEqual(current.history.map((message) => message.text), ['b5'], 'a since of this history is honoured');
+      const legacy = await client.joinWith({ room: ROOM, name: 'Returning', since: 3 });
+      assert.deepEqual(legacy.history.map((message) => message.text), ['b4', 'b5'], 'a since without an id is taken as it is');
+    } finally {
+      client.close();
+    }
   });
 });

@@ -138,8 +138,15 @@ export abstract class TestClient {
     return this.next('welcome');
   }
 
-  /** Sends `join` with extra fields (password, resumeKey, since) and returns the `welcome`. */
-  async joinWith(fields: { room: string; name: string; since?: number; password?: string; resumeKey?: string }): Promise<ServerMessageMap['welcome']> {
+  /** Sends `join` with extra fields (password, resumeKey, since, historyId) and returns the `welcome`. */
+  async joinWith(fields: {
+    room: string;
+    name: string;
+    since?: number;
+    historyId?: string;
+    password?: string;
+    resumeKey?: string;
+  }): Promise<ServerMessageMap['welcome']> {
     this.send({ type: 'join', ...fields });
     return this.next('welcome');
   }

@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 
 import { Database } from 'node-sqlite3-wasm';
 
-import { openHistoryStore, type HistoryStore } from '../../server/history-store';
+import { IN_MEMORY, openHistoryStore, type HistoryStore } from '../../server/history-store';
 import type { ChatMessage } from '../../server/protocol';
 import { withTimeout } from './helpers';
 
@@ -83,7 +83,13 @@ describe('openHistoryStore', () => {
     const objects = inspect(path, (db) =>
       db.all("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").map((row) => `${String(row.type)} ${String(row.name)}`),
     );
-    assert.deepEqual(objects, ['index messages_by_client', 'table messages', 'table rooms']);
+    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms']);
+    // Closed cleanly: the history id stays, and the host is marked as not running.
+    assert.deepEqual(
+      inspect(path, (db) => db.all("SELECT key FROM host_state WHERE key <> 'boot' ORDER BY key").map((row) => String(row.key))),
+      ['history_id', 'open'],
+    );
+    assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'open'")?.value)), '0');
     assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 1);
     const columns = inspect(path, (db) => db.all('PRAGMA table_info(messages)').map((row) => String(row.name)));
     assert.deepEqual(columns, ['room_key', 'seq', 'ts', 'sender_id', 'sender_name', 'client_id', 'text']);
@@ -218,6 +224,53 @@ describe('openHistoryStore', () => {
     again.close();
   });
 
+  it('keeps its history id across clean reopens and across a killed host on the same boot; a new one in memory and for a new file', async () => {
+    const path = freshPath();
+    const first = openHistoryStore(path);
+    const { historyId } = first;
+    assert.match(historyId, /^[0-9a-f-]{36}$/);
+    first.close();
+    const reopened = openHistoryStore(path);
+    assert.equal(reopened.historyId, historyId);
+    reopened.close();
+    // Another boot after a clean close: nothing was lost, the id stays.
+    const afterCleanReboot = openHistoryStore(path, { boot: 'id:another-boot' });
+    assert.equal(afterCleanReboot.historyId, historyId);
+    afterCleanReboot.close();
+    await killHostWithStoreOpen(path);
+    const afterKill = openHistoryStore(path);
+    assert.equal(afterKill.historyId, historyId, 'a killed process loses nothing of the log: same history');
+    afterKill.close();
+
+    const memory = openHistoryStore(IN_MEMORY);
+    const memoryAgain = openHistoryStore(IN_MEMORY);
+    assert.notEqual(memory.historyId, memoryAgain.historyId);
+    memory.close();
+    memoryAgain.close();
+    const other = openHistoryStore(freshPath());
+    assert.notEqual(other.historyId, historyId);
+    other.close();
+  });
+
+  it('takes a new history id when the machine booted again while a host had it open (messages shown but not flushed may be gone)', async () => {
+    const path = freshPath();
+    const store = openHistoryStore(path);
+    const { historyId } = store;
+    store.close();
+    // Stand-in for a machine crash: the host process is killed with the store
+    // open, and the reopen says it runs in another boot (this test cannot
+    // reboot the machine it runs on).
+    await killHostWithStoreOpen(path);
+    const afterReboot = openHistoryStore(path, { boot: 'id:another-boot' });
+    assert.notEqual(afterReboot.historyId, historyId);
+    const newId = afterReboot.historyId;
+    afterReboot.close();
+    // The new id is stored: the next reopen (same boot, clean) keeps it.
+    const later = openHistoryStore(path, { boot: 'id:another-boot' });
+    assert.equal(later.historyId, newId);
+    later.close();
+  });
+
   it('closes safely twice and leaves no lock behind', () => {
     const path = freshPath();
     const store = openHistoryStore(path);
@@ -322,6 +375,35 @@ describe('openHistoryStore', () => {
     });
   }
 });
+
+/** Runs a real host process that opens the store at `path`, appends a message and is killed (SIGKILL) with the store open. */
+async function killHostWithStoreOpen(path: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
+      const { openHistoryStore } = require(process.env.STORE_MODULE);
+      const store = openHistoryStore(process.env.DB_PATH);
+      store.ensureRoom('lobby', 'Lobby', 1);
+      store.appendBatch([{ roomKey: 'lobby', message: { type: 'message', room: 'Lobby', seq: 1, ts: 1, from: { id: 'a', name: 'Ann' }, clientId: 'killed', text: 'hi' } }]);
+      process.kill(process.pid, 'SIGKILL');
+      `,
+    ],
+    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DB_PATH: path, STORE_MODULE }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const how = await withTimeout(
+    new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code)))),
+    PROCESS_TIMEOUT_MS,
+    'the host process to die',
+  );
+  assert.equal(how, 'SIGKILL', stderr);
+  assert.ok(existsSync(`${path}.lock`), 'it died holding the lock');
+}
 
 /** Message text spanning most of a page, so a batch touches several pages. */
 function bigText(seq: number): string {

@@ -169,6 +169,10 @@ export class ChatRoom {
   #sinceKnown = false;
   /** The `since` of the join sent on the current connection. */
   #joinSince: number | undefined;
+  /** The host history {@link #lastSeq} counts in (the last welcome's `historyId`), once known. */
+  #historyId: string | undefined;
+  /** The `historyId` of the join sent on the current connection. */
+  #joinHistoryId: string | undefined;
   #welcomedBefore = false;
   /**
    * Sent with every join of this session, so a rejoin takes over our own name
@@ -212,9 +216,10 @@ export class ChatRoom {
     const conversation = conversationKey(address, this.room, this.name);
     this.#outbox = new Outbox(this.#storage, conversation);
     this.#positions = new LastSeqStore(this.#storage, conversation);
-    const storedSeq = this.#positions.load();
-    this.#sinceKnown = storedSeq !== null;
-    this.#lastSeq = storedSeq ?? 0;
+    const stored = this.#positions.load();
+    this.#sinceKnown = stored !== null;
+    this.#lastSeq = stored?.seq ?? 0;
+    this.#historyId = stored?.historyId ?? undefined;
     this.#pending = this.#outbox.entries().map((entry) => this.#pendingEntry(entry));
     this.#publish();
 
@@ -358,6 +363,8 @@ export class ChatRoom {
     this.#lastSeq = 0;
     this.#sinceKnown = false;
     this.#joinSince = undefined;
+    this.#historyId = undefined;
+    this.#joinHistoryId = undefined;
     this.#welcomedBefore = false;
     this.#resumeKey = '';
     this.#password = undefined;
@@ -398,16 +405,24 @@ export class ChatRoom {
     // the host then sends what we missed. A first join gets its recent history.
     this.#joinSince = this.#sinceKnown ? this.#lastSeq : undefined;
     if (this.#joinSince !== undefined) join.since = this.#joinSince;
+    // The history it counts in: a host whose history changed since then ignores it.
+    this.#joinHistoryId = this.#joinSince !== undefined ? this.#historyId : undefined;
+    if (this.#joinHistoryId !== undefined) join.historyId = this.#joinHistoryId;
     this.#connection?.send(join);
   }
 
   #onWelcome(welcome: WelcomeMessage): void {
     const since = this.#joinSince;
-    const restarted = since !== undefined && welcome.lastSeq < since;
+    // The host's history is another one than ours: shorter than what we
+    // saw, or named differently (lost or replaced, or cut short by a crash of
+    // the host's machine after we were shown its last messages), so its
+    // sequence numbers may name other messages.
+    const restarted =
+      since !== undefined &&
+      (welcome.lastSeq < since || (this.#joinHistoryId !== undefined && welcome.historyId !== this.#joinHistoryId));
+    this.#historyId = welcome.historyId;
     if (restarted) {
-      // The host's history is shorter than what we saw: it was lost or
-      // replaced, and its sequence numbers start again. Keep what we have, in
-      // its own epoch, and start over with the new history.
+      // Keep what we have, in its own epoch, and start over with the new history.
       this.#archived = [...this.#archived, ...this.#confirmed];
       this.#confirmed = [];
       this.#epoch += 1;
@@ -493,7 +508,7 @@ export class ChatRoom {
   /** Moves the catch-up position over every message that now follows it, and stores it. */
   #advance(): void {
     this.#lastSeq = advanceContiguous(this.#lastSeq, this.#confirmed);
-    this.#positions?.save(this.#lastSeq);
+    if (this.#historyId !== undefined) this.#positions?.save(this.#lastSeq, this.#historyId);
   }
 
   /**
