@@ -396,7 +396,11 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
       if (!open) return;
       open = false;
       for (const statement of statements) statement.finalize();
-      db.run("INSERT OR REPLACE INTO host_state (key, value) VALUES ('open', '0')");
+      try {
+        db.run("INSERT OR REPLACE INTO host_state (key, value) VALUES ('open', '0')");
+      } catch {
+        // Left marked open: after a reboot the next host merely names its history anew.
+      }
       // Closing checkpoints the log into the database file, flushing both.
       db.close();
       wal?.close();
