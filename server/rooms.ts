@@ -77,8 +77,6 @@ function digest(secret: string): Buffer {
 interface PendingMessage {
   message: ChatMessage;
   waiters: Array<(result: SubmitResult) => void>;
-  /** Whether its transaction is in the log (and it has been broadcast). */
-  written: boolean;
 }
 
 /** One chat room. @public */
@@ -190,10 +188,14 @@ export class Room {
       pending.waiters.push((result) => done(result.ok ? { ...result, duplicate: true } : result));
       return;
     }
-    const stored = this.#findStored(key, from.name, clientId);
     // After a failed flush nothing is known to be on disk: no ack, not even for a resend.
-    const failure = this.#storage.committer.failure;
-    if (stored && failure === undefined) {
+    const { failure } = this.#storage.committer;
+    if (failure !== undefined) {
+      done({ ok: false, error: failure });
+      return;
+    }
+    const stored = this.#findStored(key, from.name, clientId);
+    if (stored) {
       done({ ok: true, message: stored, duplicate: true });
       return;
     }
@@ -207,7 +209,7 @@ export class Room {
       clientId,
       text,
     };
-    const entry: PendingMessage = { message, waiters: [done], written: false };
+    const entry: PendingMessage = { message, waiters: [done] };
     this.#pending.set(key, entry);
     this.#storage.committer.enqueue(
       this.key,
@@ -224,7 +226,6 @@ export class Room {
    */
   #written(key: string, entry: PendingMessage): void {
     const { message } = entry;
-    entry.written = true;
     this.#committedSeq = message.seq;
     this.#history.push(message);
     this.#seqByClientKey.set(key, message.seq);
@@ -241,8 +242,9 @@ export class Room {
     if (error) {
       // A failed write fails the whole batch, so every later seq of this
       // room failed too: hand the numbers back so the sequence stays
-      // gap-free. A failed flush keeps them: those messages were shown.
-      if (!entry.written) this.#lastSeq = this.#committedSeq;
+      // gap-free. A failed flush keeps them: those messages were written
+      // (#committedSeq reached them) and shown.
+      if (entry.message.seq > this.#committedSeq) this.#lastSeq = this.#committedSeq;
       for (const waiter of entry.waiters) waiter({ ok: false, error });
       return;
     }

@@ -169,10 +169,8 @@ export class ChatRoom {
   #sinceKnown = false;
   /** The `since` of the join sent on the current connection. */
   #joinSince: number | undefined;
-  /** The host history {@link #lastSeq} counts in (the last welcome's `historyId`), once known. */
+  /** The host history {@link #lastSeq} counts in (the last welcome's `historyId`), once known; sent with `since`. */
   #historyId: string | undefined;
-  /** The `historyId` of the join sent on the current connection. */
-  #joinHistoryId: string | undefined;
   #welcomedBefore = false;
   /**
    * Sent with every join of this session, so a rejoin takes over our own name
@@ -364,7 +362,6 @@ export class ChatRoom {
     this.#sinceKnown = false;
     this.#joinSince = undefined;
     this.#historyId = undefined;
-    this.#joinHistoryId = undefined;
     this.#welcomedBefore = false;
     this.#resumeKey = '';
     this.#password = undefined;
@@ -406,8 +403,7 @@ export class ChatRoom {
     this.#joinSince = this.#sinceKnown ? this.#lastSeq : undefined;
     if (this.#joinSince !== undefined) join.since = this.#joinSince;
     // The history it counts in: a host whose history changed since then ignores it.
-    this.#joinHistoryId = this.#joinSince !== undefined ? this.#historyId : undefined;
-    if (this.#joinHistoryId !== undefined) join.historyId = this.#joinHistoryId;
+    if (this.#joinSince !== undefined && this.#historyId !== undefined) join.historyId = this.#historyId;
     this.#connection?.send(join);
   }
 
@@ -419,7 +415,7 @@ export class ChatRoom {
     // sequence numbers may name other messages.
     const restarted =
       since !== undefined &&
-      (welcome.lastSeq < since || (this.#joinHistoryId !== undefined && welcome.historyId !== this.#joinHistoryId));
+      (welcome.lastSeq < since || (this.#historyId !== undefined && welcome.historyId !== this.#historyId));
     this.#historyId = welcome.historyId;
     if (restarted) {
       // Keep what we have, in its own epoch, and start over with the new history.
