@@ -321,6 +321,21 @@ describe('decodeServerMessage', () => {
   });
 
   it('refuses unknown types and malformed messages with CHAT_ERR_INVALID_MESSAGE', () => {
+    const emptyWelcome = {
+      type: 'welcome',
+      protocol: 1,
+      room: 'lobby',
+      you: member,
+      members: [member],
+      history: [],
+      hasEarlier: false,
+      lastSeq: 0,
+      historyId: 'h',
+      limits: { maxTextBytes: 8192, idleTimeoutMs: 45000 },
+    };
+    const withoutHistoryId = Object.fromEntries(Object.entries(emptyWelcome).filter(([field]) => field !== 'historyId'));
+    // Complete, it is valid: each case below fails for its own reason.
+    assert.equal(success(decodeServerMessage(JSON.stringify(emptyWelcome))).type, 'welcome');
     for (const value of [
       null,
       [],
@@ -332,42 +347,9 @@ describe('decodeServerMessage', () => {
       { type: 'error', message: 'no code' },
       { type: 'ping' },
       { type: 'historyPage', room: 'lobby', before: 2, messages: [] },
-      {
-        type: 'welcome',
-        protocol: 1,
-        room: 'lobby',
-        you: member,
-        members: [member],
-        history: [],
-        hasEarlier: false,
-        lastSeq: 0,
-        historyId: 'h',
-        limits: { maxTextBytes: 8192 },
-      },
-      {
-        type: 'welcome',
-        protocol: 1,
-        room: 'lobby',
-        you: member,
-        members: [member],
-        history: [],
-        hasEarlier: false,
-        lastSeq: 0,
-        historyId: 'h',
-        limits: { maxTextBytes: 8192, idleTimeoutMs: 0 },
-      },
-      // No historyId.
-      {
-        type: 'welcome',
-        protocol: 1,
-        room: 'lobby',
-        you: member,
-        members: [member],
-        history: [],
-        hasEarlier: false,
-        lastSeq: 0,
-        limits: { maxTextBytes: 8192, idleTimeoutMs: 45000 },
-      },
+      { ...emptyWelcome, limits: { maxTextBytes: 8192 } },
+      { ...emptyWelcome, limits: { maxTextBytes: 8192, idleTimeoutMs: 0 } },
+      withoutHistoryId,
     ]) {
       assert.equal(failure(decodeServerMessage(JSON.stringify(value))).code, ErrorCode.InvalidMessage, JSON.stringify(value));
     }
