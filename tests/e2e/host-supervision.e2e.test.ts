@@ -1,0 +1,157 @@
+/**
+ * The desktop host supervises its server process (electron/server-host.ts):
+ * the real app hosts a room, a browser joins it, and the test SIGKILLs the
+ * server's utility process (its pid is in the host status). The window says
+ * so at once, the server comes back on the same port with the same history,
+ * and both members get messages through again without a click. Killed too
+ * often, the host gives up and says so; its Restart button brings it back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, Page } from 'playwright-core';
+
+import type { HostStatus } from '../../electron/ipc-contract';
+import { HOST_RESTART_MAX_CRASHES } from '../../electron/restart-policy';
+
+import { expect } from './expect';
+import { hostRoom, joinRoom, launchApp, launchBrowser, messageTexts, sendMessage, type LaunchedApp } from './helpers';
+
+/** Generous: every restart starts a utility process and opens the history on 2 busy cores. */
+const RESTART_TIMEOUT_MS = 60_000;
+
+/** The host status as the main process reports it. */
+async function hostStatus(window: Page): Promise<HostStatus> {
+  return window.evaluate(() => (window as unknown as { lanChat: { getHostStatus(): Promise<HostStatus> } }).lanChat.getHostStatus());
+}
+
+/** Waits until the host runs a server process other than `oldPid`; returns its status. */
+async function waitForNewServer(window: Page, oldPid: number): Promise<HostStatus> {
+  let status = await hostStatus(window);
+  await expect(
+    async () => {
+      status = await hostStatus(window);
+      return status.state === 'running' && status.pid !== oldPid;
+    },
+    true,
+    RESTART_TIMEOUT_MS,
+  );
+  return status;
+}
+
+/**
+ * Records every state the host notice shows (null: no notice) in
+ * `window.noticeStates`, from a MutationObserver, so a state that lasts only
+ * half a second is seen however slowly the test polls.
+ */
+async function recordNoticeStates(window: Page): Promise<void> {
+  // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+  await window.evaluate(`(() => {
+    const states = [];
+    window.noticeStates = states;
+    const record = () => {
+      const state = document.querySelector('[data-testid="host-notice"]')?.getAttribute('data-state') ?? null;
+      if (states[states.length - 1] !== state) states.push(state);
+    };
+    record();
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  })()`);
+}
+
+async function noticeStates(window: Page): Promise<Array<string | null>> {
+  return window.evaluate(() => (window as unknown as { noticeStates: Array<string | null> }).noticeStates);
+}
+
+async function lobbyLastSeq(url: string): Promise<number | undefined> {
+  const health = (await (await fetch(`${url}/health`)).json()) as { rooms: Array<{ name: string; lastSeq?: number }> };
+  return health.rooms.find((room) => room.name === 'lobby')?.lastSeq;
+}
+
+describe('LanChat desktop host supervision', () => {
+  let host: LaunchedApp;
+  let browser: Browser;
+  let guest: Page;
+  let shareUrl = '';
+
+  before(async () => {
+    [host, browser] = await Promise.all([launchApp('supervised-host'), launchBrowser()]);
+    shareUrl = await hostRoom(host.window, 'Hera', 'lobby');
+    guest = await browser.newPage();
+    await guest.goto(shareUrl);
+    await joinRoom(guest, 'Gus', shareUrl, 'lobby');
+    await sendMessage(host.window, 'before the crash');
+    await expect(() => messageTexts(guest), ['before the crash']);
+  });
+
+  after(async () => {
+    await Promise.all([host?.close(), browser?.close()]);
+  });
+
+  it('restarts a SIGKILLed server on the same port with the same history; the window says so at once; members get through again by themselves', async () => {
+    const before = await hostStatus(host.window);
+    assert.equal(before.state, 'running');
+    assert.ok(before.pid !== undefined && before.pid > 0, 'the status names the server process');
+    const seqBefore = await lobbyLastSeq(shareUrl);
+    await recordNoticeStates(host.window);
+
+    process.kill(before.pid, 'SIGKILL');
+
+    const after = await waitForNewServer(host.window, before.pid);
+    assert.equal(after.port, before.port, 'same port');
+    assert.deepEqual(after.shareUrls, before.shareUrls);
+    assert.equal(after.crash?.count, 1);
+    assert.equal(await lobbyLastSeq(shareUrl), seqBefore, 'same history');
+    // The window showed the crash while the server was down, then that it is back.
+    await expect(() => noticeStates(host.window), [null, 'restarting', 'restarted']);
+    assert.match((await host.window.getByTestId('host-notice-text').textContent()) ?? '', new RegExp(`port ${before.port}`));
+
+    // Both members reconnect by themselves: no click anywhere.
+    await sendMessage(guest, 'after the crash, from the browser');
+    await sendMessage(host.window, 'after the crash, from the host');
+    const expected = ['before the crash', 'after the crash, from the browser', 'after the crash, from the host'];
+    await expect(async () => (await messageTexts(host.window)).sort(), [...expected].sort(), RESTART_TIMEOUT_MS);
+    await expect(async () => (await messageTexts(guest)).sort(), [...expected].sort(), RESTART_TIMEOUT_MS);
+    await expect(() => guest.getByTestId('message').filter({ hasText: 'from the browser' }).getAttribute('data-state'), 'sent');
+
+    await host.window.getByTestId('host-notice-dismiss').click();
+    await expect(() => host.window.getByTestId('host-notice').count(), 0);
+  });
+
+  it('gives up after repeated crashes and says so; Restart server brings the room back with its history', async () => {
+    const seqBefore = await lobbyLastSeq(shareUrl);
+    let status = await hostStatus(host.window);
+    const port = status.port;
+    let kills = 0;
+    // The crash of the previous test still counts: crashes are counted within a window.
+    while (status.state === 'running' && kills < HOST_RESTART_MAX_CRASHES) {
+      const pid = status.pid as number;
+      process.kill(pid, 'SIGKILL');
+      kills += 1;
+      await expect(
+        async () => {
+          status = await hostStatus(host.window);
+          return status.state === 'error' || (status.state === 'running' && status.pid !== pid);
+        },
+        true,
+        RESTART_TIMEOUT_MS,
+      );
+    }
+    assert.equal(status.state, 'error');
+    assert.equal(status.error?.code, 'HOST_ERR_RESTART_LIMIT');
+    assert.equal(status.crash?.count, HOST_RESTART_MAX_CRASHES);
+
+    const notice = host.window.getByTestId('host-notice');
+    await expect(() => notice.getAttribute('data-state'), 'stopped');
+    assert.equal(await notice.getAttribute('data-code'), 'HOST_ERR_RESTART_LIMIT');
+    assert.match((await host.window.getByTestId('host-notice-text').textContent()) ?? '', /stopped restarting it/);
+
+    await host.window.getByTestId('restart-host-button').click();
+    await expect(async () => (await hostStatus(host.window)).state, 'running', RESTART_TIMEOUT_MS);
+    assert.equal((await hostStatus(host.window)).port, port, 'same port');
+    assert.equal(await lobbyLastSeq(shareUrl), seqBefore, 'same history');
+    await expect(() => host.window.getByTestId('host-notice').count(), 0);
+
+    await sendMessage(guest, 'after the restart');
+    await host.window.getByTestId('message').filter({ hasText: 'after the restart' }).waitFor({ timeout: RESTART_TIMEOUT_MS });
+  });
+});
