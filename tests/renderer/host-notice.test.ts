@@ -33,12 +33,13 @@ describe('hostNoticeOf', () => {
     assert.equal(notice?.canRestart, false);
     assert.match(notice?.text ?? '', /09:05/);
     assert.match(notice?.text ?? '', /port 5123/);
+    assert.match(notice?.text ?? '', /same history/);
     assert.doesNotMatch(notice?.text ?? '', /gives up/);
   });
 
   test('counts repeated crashes and says when it gives up', () => {
     const notice = hostNoticeOf({ ...RUNNING, state: 'restarting', crash: { ...CRASH, count: 3 } });
-    assert.match(notice?.text ?? '', /3 times in 2 minutes; LanChat gives up after 5/);
+    assert.match(notice?.text ?? '', /Crash 3 in 2 minutes; LanChat gives up at 5/);
   });
 
   test('says the host is back after a crash', () => {
@@ -58,7 +59,7 @@ describe('hostNoticeOf', () => {
     assert.equal(notice?.kind, 'stopped');
     assert.equal(notice?.code, 'HOST_ERR_RESTART_LIMIT');
     assert.equal(notice?.canRestart, true);
-    assert.match(notice?.text ?? '', /stopped restarting/);
+    assert.match(notice?.text ?? '', /stopped unexpectedly 5 times in 2 minutes, so LanChat stopped restarting it/);
   });
 
   test("shows a history store error's own sentence", () => {

@@ -48,18 +48,22 @@ export function hostNoticeOf(status: HostStatus): HostNotice | null {
   switch (status.state) {
     case 'restarting': {
       const at = crash === undefined ? '' : ` at ${formatTime(crash.at)}`;
-      let text = `Your chat server stopped unexpectedly${at}. LanChat is starting it again on port ${status.port ?? '?'} with the same history; everyone reconnects by themselves.`;
+      let text = `Stopped unexpectedly${at}; starting again on port ${status.port ?? '?'} with the same history. Everyone reconnects by themselves.`;
       if (crash !== undefined && crash.count > 1) {
-        text += ` It has stopped ${crash.count} times in ${minutes(crash.restartWindowMs)}; LanChat gives up after ${crash.maxCrashes}.`;
+        text += ` Crash ${crash.count} in ${minutes(crash.restartWindowMs)}; LanChat gives up at ${crash.maxCrashes}.`;
       }
       return { kind: 'restarting', title: 'Chat server restarting…', text, canRestart: false };
     }
     case 'error': {
       if (status.error === undefined) return null;
+      const why =
+        status.error.code === 'HOST_ERR_RESTART_LIMIT' && crash !== undefined
+          ? `It stopped unexpectedly ${crash.count} times in ${minutes(crash.restartWindowMs)}, so LanChat stopped restarting it.`
+          : hostErrorText(status.error, status.port ?? 0);
       return {
         kind: 'stopped',
         title: 'Chat server stopped',
-        text: `${hostErrorText(status.error, status.port ?? 0)} Nobody can reach this room until it runs again.`,
+        text: `${why} Nobody can reach this room until it runs again.`,
         code: status.error.code,
         canRestart: status.port !== undefined,
       };
