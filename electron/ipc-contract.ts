@@ -70,6 +70,8 @@ export interface HostCrash {
   restartWindowMs: number;
   /** When the next start attempt is due (milliseconds since the epoch); absent once it runs or gave up. */
   retryAt?: number;
+  /** Why the last restart attempt failed, when one did (e.g. another program took the port meanwhile). */
+  restartError?: HostError;
 }
 
 /**

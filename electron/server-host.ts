@@ -11,7 +11,7 @@ import { app, utilityProcess, type UtilityProcess } from 'electron';
 
 import { shareableUrls } from '../server/lan-addresses';
 
-import { hostErrorOf } from './host-errors';
+import { hostErrorOf, isHistoryErrorCode } from './host-errors';
 import type { FromHostProcess, ToHostProcess } from './host-process-messages';
 import { isHostError, parseHostRequest } from './host-request';
 import { handle, pushToAll } from './ipc';
@@ -229,8 +229,11 @@ export class ServerHost {
     this.#onCrash(exitCode, { code: 'HOST_ERR_CRASHED', message: `The host stopped unexpectedly (exit code ${exitCode}).` });
   }
 
-  /** A crash or a failed restart: schedules the next start, or gives up. */
-  #onCrash(exitCode: number, error: HostError): void {
+  /**
+   * A crash or a failed restart: schedules the next start, or gives up.
+   * @param restartFailed - `error` is why a restart failed (kept in the status), not a crash of a running server
+   */
+  #onCrash(exitCode: number, error: HostError, restartFailed = false): void {
     const request = this.#request;
     if (request === undefined || request.port === 0) {
       this.#setStatus({ state: 'error', shareUrls: [], error });
@@ -245,6 +248,7 @@ export class ServerHost {
       maxCrashes: this.#policy.maxCrashes,
       restartWindowMs: this.#policy.windowMs,
     };
+    if (restartFailed) crash.restartError = error;
     if (decision.action === 'giveUp') {
       this.#log('error', 'host crashed too often; not restarting it', { crashes: decision.crashes });
       const minutes = Math.round(this.#policy.windowMs / 60_000);
@@ -254,6 +258,7 @@ export class ServerHost {
         port: request.port,
         room: request.room,
         scope: request.scope,
+        protected: request.password !== undefined,
         crash,
         error: {
           code: 'HOST_ERR_RESTART_LIMIT',
@@ -287,7 +292,23 @@ export class ServerHost {
       return;
     }
     this.#log('error', 'host restart failed', { code: outcome.error.code, message: outcome.error.message });
-    this.#onCrash(outcome.exitCode ?? crash.exitCode, outcome.error);
+    if (isHistoryErrorCode(outcome.error.code)) {
+      // The history file itself is the problem (unreadable, locked, from a
+      // newer version): trying again cannot help, and the store's own
+      // sentence says what to do, so it is shown as it is.
+      this.#setStatus({
+        state: 'error',
+        shareUrls: [],
+        port: request.port,
+        room: request.room,
+        scope: request.scope,
+        protected: request.password !== undefined,
+        crash,
+        error: outcome.error,
+      });
+      return;
+    }
+    this.#onCrash(outcome.exitCode ?? crash.exitCode, outcome.error, true);
   }
 }
 

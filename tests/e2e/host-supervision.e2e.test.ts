@@ -3,10 +3,12 @@
  * the real app hosts a room, a browser joins it, and the test SIGKILLs the
  * server's utility process (its pid is in the host status). The window says
  * so at once, the server comes back on the same port with the same history,
- * and both members get messages through again without a click. Killed too
- * often, the host gives up and says so; its Restart button brings it back.
+ * and both members get messages through again without a click. A restart
+ * that fails (the port was taken meanwhile) is retried. Killed too often,
+ * the host gives up and says so; its Restart button brings it back.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
@@ -62,6 +64,21 @@ async function noticeStates(window: Page): Promise<Array<string | null>> {
   return window.evaluate(() => (window as unknown as { noticeStates: Array<string | null> }).noticeStates);
 }
 
+/** Listens on 127.0.0.1:`port`, retrying while it is still taken (a killed process is letting go of it). */
+async function takePort(port: number): Promise<Server> {
+  for (let attempt = 0; ; attempt += 1) {
+    // Reconnecting members knock on it meanwhile: it hangs up on them, so close() need not wait for them.
+    const server = createServer((socket) => socket.destroy());
+    const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, '127.0.0.1', () => resolve(undefined));
+    });
+    if (error === undefined) return server;
+    if (error.code !== 'EADDRINUSE' || attempt > 500) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 async function lobbyLastSeq(url: string): Promise<number | undefined> {
   const health = (await (await fetch(`${url}/health`)).json()) as { rooms: Array<{ name: string; lastSeq?: number }> };
   return health.rooms.find((room) => room.name === 'lobby')?.lastSeq;
@@ -115,6 +132,31 @@ describe('LanChat desktop host supervision', () => {
 
     await host.window.getByTestId('host-notice-dismiss').click();
     await expect(() => host.window.getByTestId('host-notice').count(), 0);
+  });
+
+  it('keeps retrying a restart that fails because another program took the port, says why, and comes back once it is free', async () => {
+    const before = await hostStatus(host.window);
+    const port = before.port as number;
+    const seqBefore = await lobbyLastSeq(shareUrl);
+    process.kill(before.pid as number, 'SIGKILL');
+    // Take the port as soon as the dead process lets go of it, before the restart (0.5 s later).
+    const squatter = await takePort(port);
+    try {
+      await expect(async () => (await hostStatus(host.window)).crash?.restartError?.code, 'HOST_ERR_PORT_IN_USE', RESTART_TIMEOUT_MS);
+      const status = await hostStatus(host.window);
+      assert.equal(status.state, 'restarting');
+      assert.equal(status.port, port, 'still waiting for its own port');
+      const notice = host.window.getByTestId('host-notice');
+      await expect(() => notice.getAttribute('data-state'), 'restarting');
+      await expect(async () => /The last attempt failed: Port \d+ is already in use/.test((await notice.textContent()) ?? ''), true);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    const after = await waitForNewServer(host.window, before.pid as number);
+    assert.equal(after.port, port);
+    assert.equal(await lobbyLastSeq(shareUrl), seqBefore, 'same history');
+    await sendMessage(guest, 'after the port was free again');
+    await host.window.getByTestId('message').filter({ hasText: 'after the port was free again' }).waitFor({ timeout: RESTART_TIMEOUT_MS });
   });
 
   it('gives up after repeated crashes and says so; Restart server brings the room back with its history', async () => {

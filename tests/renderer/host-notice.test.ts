@@ -42,6 +42,15 @@ describe('hostNoticeOf', () => {
     assert.match(notice?.text ?? '', /Crash 3 in 2 minutes; LanChat gives up at 5/);
   });
 
+  test('says why the last restart attempt failed', () => {
+    const notice = hostNoticeOf({
+      ...RUNNING,
+      state: 'restarting',
+      crash: { ...CRASH, count: 2, restartError: { code: 'HOST_ERR_PORT_IN_USE', message: 'Port 5123 is already in use on 127.0.0.1.' } },
+    });
+    assert.match(notice?.text ?? '', /The last attempt failed: Port 5123 is already in use by another program\./);
+  });
+
   test('says the host is back after a crash', () => {
     const notice = hostNoticeOf({ ...RUNNING, crash: CRASH });
     assert.equal(notice?.kind, 'restarted');

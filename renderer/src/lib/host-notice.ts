@@ -49,6 +49,9 @@ export function hostNoticeOf(status: HostStatus): HostNotice | null {
     case 'restarting': {
       const at = crash === undefined ? '' : ` at ${formatTime(crash.at)}`;
       let text = `Stopped unexpectedly${at}; starting again on port ${status.port ?? '?'} with the same history. Everyone reconnects by themselves.`;
+      if (crash?.restartError !== undefined) {
+        text += ` The last attempt failed: ${hostErrorText(crash.restartError, status.port ?? 0)}`;
+      }
       if (crash !== undefined && crash.count > 1) {
         text += ` Crash ${crash.count} in ${minutes(crash.restartWindowMs)}; LanChat gives up at ${crash.maxCrashes}.`;
       }
