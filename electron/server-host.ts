@@ -50,6 +50,8 @@ export class ServerHost {
   /** What the running host was started with, its port as bound: a restart asks for the same. */
   #request: HostRequest | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A start or restart under way: {@link stop} waits for it, so no server outlives a stop. */
+  #launching: Promise<LaunchOutcome> | undefined;
   /** Bumped by every start and stop, so a restart that is under way when the user stops is dropped. */
   #generation = 0;
   readonly #policy: RestartPolicy;
@@ -84,10 +86,9 @@ export class ServerHost {
     this.#policy.reset();
     this.#request = undefined;
     this.#setStatus({ state: 'starting', shareUrls: [], room: request.room, scope: request.scope });
-    const outcome = await this.#launch(request);
+    const outcome = await this.#track(this.#launch(request));
     if (generation !== this.#generation) {
-      // Stopped while starting: stop() has already reported 'stopped'.
-      if (outcome.ok) outcome.child.kill();
+      // Stopped while starting: stop() stops this server too.
       return { ok: false, error: { code: 'HOST_ERR_UNKNOWN', message: 'Hosting was stopped while it started.' }, status: this.#status };
     }
     if (!outcome.ok) {
@@ -106,8 +107,15 @@ export class ServerHost {
     this.#restartTimer = undefined;
     this.#policy.reset();
     this.#request = undefined;
-    const child = this.#child;
+    let child = this.#child;
     this.#child = undefined;
+    const launching = this.#launching;
+    if (launching !== undefined) {
+      // A server being started now would hold the history file after this
+      // stop returned, and an immediate new start would find it locked.
+      const outcome = await launching;
+      if (outcome.ok) child = outcome.child;
+    }
     if (!child) {
       if (this.#status.state !== 'stopped') this.#setStatus({ state: 'stopped', shareUrls: [] });
       return this.#status;
@@ -128,6 +136,16 @@ export class ServerHost {
     });
     this.#setStatus({ state: 'stopped', shareUrls: [] });
     return this.#status;
+  }
+
+  /** Keeps `launching` as the launch under way until it settles. */
+  async #track(launching: Promise<LaunchOutcome>): Promise<LaunchOutcome> {
+    this.#launching = launching;
+    try {
+      return await launching;
+    } finally {
+      if (this.#launching === launching) this.#launching = undefined;
+    }
   }
 
   /** Forks the server process and asks it to start; resolves once it listens, failed, or died. */
@@ -280,12 +298,9 @@ export class ServerHost {
   async #restart(generation: number, request: HostRequest, crash: HostCrash): Promise<void> {
     if (generation !== this.#generation) return;
     this.#setStatus({ ...this.#status, crash: { ...crash, retryAt: undefined } });
-    const outcome = await this.#launch(request);
-    if (generation !== this.#generation) {
-      // The user stopped hosting while this restart was under way.
-      if (outcome.ok) outcome.child.kill();
-      return;
-    }
+    const outcome = await this.#track(this.#launch(request));
+    // The user stopped hosting while this restart was under way; stop() stops this server too.
+    if (generation !== this.#generation) return;
     if (outcome.ok) {
       this.#log('info', 'host restarted', { port: outcome.port, crashes: crash.count });
       this.#running(outcome.child, outcome.port, crash);
