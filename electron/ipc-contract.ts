@@ -80,6 +80,8 @@ export interface HostCrash {
  * `health()`, polled by the server process).
  */
 export interface HostDegraded {
+  /** The server's code for the problem, e.g. `HEALTH_STORAGE_FLUSH_FAILED`, when it gives one. */
+  code?: string;
   /** The server's reason, in English. */
   reason: string;
   /** When the main process learned of it (milliseconds since the epoch). */

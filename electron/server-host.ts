@@ -15,7 +15,7 @@ import { hostErrorOf, isHistoryErrorCode } from './host-errors';
 import type { FromHostProcess, ToHostProcess } from './host-process-messages';
 import { isHostError, parseHostRequest } from './host-request';
 import { handle, pushToAll } from './ipc';
-import { IpcChannel, IpcPush, type HostCrash, type HostError, type HostRequest, type HostResult, type HostStatus } from './ipc-contract';
+import { IpcChannel, IpcPush, type HostCrash, type HostDegraded, type HostError, type HostRequest, type HostResult, type HostStatus } from './ipc-contract';
 import { RestartPolicy } from './restart-policy';
 
 /** How long the utility process may take to exit after `stop` before it is killed. */
@@ -201,7 +201,7 @@ export class ServerHost {
     this.#child = child;
     child.on('exit', (code) => this.#onUnexpectedExit(child, code));
     child.on('message', (reply: FromHostProcess) => {
-      if (reply.type === 'health' && this.#child === child) this.#onHealth(reply.status, reply.reason);
+      if (reply.type === 'health' && this.#child === child) this.#onHealth(reply);
     });
     const status: HostStatus = {
       ...this.#addressOf(request, port),
@@ -225,19 +225,21 @@ export class ServerHost {
     };
   }
 
-  #onHealth(health: 'ok' | 'degraded', reason: string | undefined): void {
+  #onHealth(health: Extract<FromHostProcess, { type: 'health' }>): void {
     if (this.#status.state !== 'running') return;
-    if (health === 'ok') {
+    if (health.status === 'ok') {
       if (this.#status.degraded === undefined) return;
       const { degraded: _cleared, ...rest } = this.#status;
       this.#setStatus(rest);
       return;
     }
-    this.#log('error', 'host history degraded: it refuses new messages until restarted', { reason });
-    this.#setStatus({
-      ...this.#status,
-      degraded: { reason: reason ?? 'The history could not be saved.', since: this.#status.degraded?.since ?? Date.now() },
-    });
+    this.#log('error', 'host degraded: it refuses new messages until restarted', { code: health.code, reason: health.reason });
+    const degraded: HostDegraded = {
+      reason: health.reason ?? 'The chat server cannot save messages.',
+      since: this.#status.degraded?.since ?? Date.now(),
+    };
+    if (health.code !== undefined) degraded.code = health.code;
+    this.#setStatus({ ...this.#status, degraded });
   }
 
   #onUnexpectedExit(child: UtilityProcess, exitCode: number): void {

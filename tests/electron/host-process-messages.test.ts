@@ -19,17 +19,23 @@ describe('healthMessageOf', () => {
     }
   });
 
-  test('reports a degraded server with its reason', () => {
-    assert.deepEqual(healthMessageOf({ status: 'degraded', reason: 'fsync failed: EIO' } as { status: string }), {
+  test("reports a degraded server with its problem's code and message", () => {
+    const report = {
+      status: 'degraded',
+      problem: { code: 'HEALTH_STORAGE_FLUSH_FAILED', message: 'Flushing the history to disk failed (EIO).' },
+    };
+    assert.deepEqual(healthMessageOf(report), {
       type: 'health',
       status: 'degraded',
-      reason: 'fsync failed: EIO',
+      code: 'HEALTH_STORAGE_FLUSH_FAILED',
+      reason: 'Flushing the history to disk failed (EIO).',
     });
   });
 
-  test('reports any status but ok as degraded, with words even without a reason', () => {
+  test('reports any status but ok as degraded, with words even without a problem', () => {
     const message = healthMessageOf({ status: 'failing' });
     assert.equal(message.status, 'degraded');
+    assert.equal(message.code, undefined);
     assert.match(message.reason ?? '', /failing/);
   });
 });

@@ -78,10 +78,20 @@ describe('hostNoticeOf', () => {
     assert.match(notice?.text ?? '', /history\.sqlite is locked by another LanChat/);
   });
 
-  test('says a degraded host refuses messages until restarted, with its reason, ahead of an older crash', () => {
-    const notice = hostNoticeOf({ ...RUNNING, crash: CRASH, degraded: { reason: 'fsync failed: EIO.', since: CRASH.at } });
+  test('says a degraded host refuses messages until restarted, in its own words for a failed flush, with the reason as detail, ahead of an older crash', () => {
+    const reason = 'Flushing the history to disk failed (EIO: i/o error, fsync); the host refuses messages until it restarts.';
+    const notice = hostNoticeOf({ ...RUNNING, crash: CRASH, degraded: { code: 'HEALTH_STORAGE_FLUSH_FAILED', reason, since: CRASH.at } });
     assert.equal(notice?.kind, 'degraded');
+    assert.equal(notice?.code, 'HEALTH_STORAGE_FLUSH_FAILED');
     assert.equal(notice?.canRestart, true);
-    assert.match(notice?.text ?? '', /refuses new messages until it is restarted\. fsync failed: EIO\./);
+    assert.match(notice?.text ?? '', /could not write its history to disk and refuses new messages until it is restarted/);
+    assert.equal(notice?.detail, reason);
+  });
+
+  test('reports a degraded host with an unknown problem in general words', () => {
+    const notice = hostNoticeOf({ ...RUNNING, degraded: { reason: 'Something new.', since: 0 } });
+    assert.equal(notice?.kind, 'degraded');
+    assert.match(notice?.text ?? '', /reports a problem/);
+    assert.equal(notice?.detail, 'Something new.');
   });
 });

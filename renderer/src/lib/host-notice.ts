@@ -27,8 +27,10 @@ export interface HostNotice {
   title: string;
   /** What happened and what happens next. */
   text: string;
-  /** The error code behind a `stopped` notice, for `data-code`. */
+  /** The code behind a `stopped` or `degraded` notice, for `data-code`. */
   code?: string;
+  /** The server's own words about the problem, shown smaller. */
+  detail?: string;
   /** Offer to restart the server by hand (stopped or degraded). */
   canRestart: boolean;
 }
@@ -73,12 +75,13 @@ export function hostNoticeOf(status: HostStatus): HostNotice | null {
     }
     case 'running': {
       if (status.degraded !== undefined) {
-        return {
-          kind: 'degraded',
-          title: 'Chat server cannot save messages',
-          text: `Your chat server could not write its history to disk and refuses new messages until it is restarted. ${status.degraded.reason}`,
-          canRestart: true,
-        };
+        const { code, reason } = status.degraded;
+        // Words chosen by code; the server's English sentence is only the detail.
+        const text =
+          code === 'HEALTH_STORAGE_FLUSH_FAILED'
+            ? 'Your chat server could not write its history to disk and refuses new messages until it is restarted.'
+            : 'Your chat server reports a problem and may refuse messages until it is restarted.';
+        return { kind: 'degraded', title: 'Chat server cannot save messages', text, detail: reason, code, canRestart: true };
       }
       if (crash !== undefined) {
         return {
