@@ -196,4 +196,28 @@ describe('LanChat desktop host supervision', () => {
     await sendMessage(guest, 'after the restart');
     await host.window.getByTestId('message').filter({ hasText: 'after the restart' }).waitFor({ timeout: RESTART_TIMEOUT_MS });
   });
+
+  it('stops for good when the user stops hosting while it restarts', async () => {
+    const before = await hostStatus(host.window);
+    const port = before.port as number;
+    process.kill(before.pid as number, 'SIGKILL');
+    // Keep it restarting: its restarts fail while the port is taken.
+    const squatter = await takePort(port);
+    let retryAt = 0;
+    try {
+      await expect(async () => (await hostStatus(host.window)).crash?.restartError?.code, 'HOST_ERR_PORT_IN_USE', RESTART_TIMEOUT_MS);
+      await host.window.getByTestId('leave-button').click();
+      await host.window.getByTestId('host-restarting-note').waitFor();
+      retryAt = (await hostStatus(host.window)).crash?.retryAt ?? Date.now();
+      await host.window.getByTestId('stop-hosting-button').click();
+      await expect(async () => (await hostStatus(host.window)).state, 'stopped');
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    // Past the time the next restart was due, nothing came back.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, retryAt - Date.now()) + 3_000));
+    assert.equal((await hostStatus(host.window)).state, 'stopped');
+    await assert.rejects(fetch(`${shareUrl}/health`), 'nothing listens on the port');
+    assert.equal(await host.window.getByTestId('host-restarting-note').count(), 0);
+  });
 });
