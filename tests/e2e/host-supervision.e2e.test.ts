@@ -79,6 +79,24 @@ async function takePort(port: number): Promise<Server> {
   }
 }
 
+/** SIGKILLs the server again each time it is back, until the host gives up; returns that status. */
+async function killUntilItGivesUp(window: Page): Promise<HostStatus> {
+  let status = await hostStatus(window);
+  for (let kills = 0; status.state === 'running' && kills < HOST_RESTART_MAX_CRASHES; kills += 1) {
+    const pid = status.pid as number;
+    process.kill(pid, 'SIGKILL');
+    await expect(
+      async () => {
+        status = await hostStatus(window);
+        return status.state === 'error' || (status.state === 'running' && status.pid !== pid);
+      },
+      true,
+      RESTART_TIMEOUT_MS,
+    );
+  }
+  return status;
+}
+
 async function lobbyLastSeq(url: string): Promise<number | undefined> {
   const health = (await (await fetch(`${url}/health`)).json()) as { rooms: Array<{ name: string; lastSeq?: number }> };
   return health.rooms.find((room) => room.name === 'lobby')?.lastSeq;
@@ -161,24 +179,9 @@ describe('LanChat desktop host supervision', () => {
 
   it('gives up after repeated crashes and says so; Restart server brings the room back with its history', async () => {
     const seqBefore = await lobbyLastSeq(shareUrl);
-    let status = await hostStatus(host.window);
-    const port = status.port;
-    let kills = 0;
-    // The crash of the previous test still counts: crashes are counted within a window.
-    while (status.state === 'running' && kills < HOST_RESTART_MAX_CRASHES) {
-      const pid = status.pid as number;
-      process.kill(pid, 'SIGKILL');
-      kills += 1;
-      await expect(
-        async () => {
-          status = await hostStatus(host.window);
-          return status.state === 'error' || (status.state === 'running' && status.pid !== pid);
-        },
-        true,
-        RESTART_TIMEOUT_MS,
-      );
-    }
-    assert.equal(status.state, 'error');
+    const port = (await hostStatus(host.window)).port;
+    // The crashes of the previous tests still count: crashes are counted within a window.
+    const status = await killUntilItGivesUp(host.window);
     assert.equal(status.error?.code, 'HOST_ERR_RESTART_LIMIT');
     assert.equal(status.crash?.count, HOST_RESTART_MAX_CRASHES);
 
@@ -219,5 +222,23 @@ describe('LanChat desktop host supervision', () => {
     assert.equal((await hostStatus(host.window)).state, 'stopped');
     await assert.rejects(fetch(`${shareUrl}/health`), 'nothing listens on the port');
     assert.equal(await host.window.getByTestId('host-restarting-note').count(), 0);
+  });
+
+  it('after giving up, the start screen explains it and offers the same room on the same port', async () => {
+    const url = await hostRoom(host.window, 'Hera', 'lobby', Number(new URL(shareUrl).port));
+    assert.equal(url, shareUrl);
+    const status = await killUntilItGivesUp(host.window);
+    assert.equal(status.error?.code, 'HOST_ERR_RESTART_LIMIT');
+
+    await host.window.getByTestId('leave-button').click();
+    const error = host.window.getByTestId('start-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'HOST_ERR_RESTART_LIMIT');
+    assert.equal(await host.window.getByTestId('host-port-input').inputValue(), String(status.port));
+    assert.equal(await host.window.getByTestId('host-room-input').inputValue(), 'lobby');
+    await host.window.getByTestId('host-button').click();
+    await host.window.getByTestId('chat-screen').waitFor();
+    assert.equal((await host.window.getByTestId('share-url').first().textContent())?.trim(), shareUrl);
+    await expect(() => host.window.getByTestId('host-notice').count(), 0);
   });
 });
