@@ -28,4 +28,29 @@ export type FromHostProcess =
   | { type: 'started'; address: string; port: number }
   | { type: 'startFailed'; code: string; message: string }
   | { type: 'stopped' }
+  /** The server's health changed (sent on every change, polled from `health()`). */
+  | { type: 'health'; status: 'ok' | 'degraded'; code?: string; reason?: string }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
+
+/** The part of the server's `health()` report the host process forwards. */
+export type HealthMessage = Extract<FromHostProcess, { type: 'health' }>;
+
+/**
+ * The `health` message for a server health report (`ChatServer.health()`).
+ * Reads `status` and, when degraded, `problem: { code, message }` (a failed
+ * flush is `HEALTH_STORAGE_FLUSH_FAILED`). Any status other than `'ok'`
+ * counts as degraded, so a newer server's states are not shown as healthy.
+ *
+ * @param report - what `ChatServer.health()` returned
+ */
+export function healthMessageOf(report: { status: string }): HealthMessage {
+  if (report.status === 'ok') return { type: 'health', status: 'ok' };
+  const problem = (report as { problem?: { code?: unknown; message?: unknown } }).problem;
+  const message: HealthMessage = {
+    type: 'health',
+    status: 'degraded',
+    reason: typeof problem?.message === 'string' && problem.message !== '' ? problem.message : `The chat server reports "${report.status}".`,
+  };
+  if (typeof problem?.code === 'string') message.code = problem.code;
+  return message;
+}

@@ -30,13 +30,22 @@ export interface HostRequest {
   maxMembers?: number;
 }
 
+/**
+ * A start-up error of the history store (server/history-store.ts), passed
+ * through unchanged with its one-sentence message naming the file.
+ */
+export type HistoryErrorCode = `HISTORY_ERR_${string}`;
+
 /** Why hosting failed, as a stable code the UI turns into words. */
 export type HostErrorCode =
   | 'HOST_ERR_PORT_IN_USE'
   | 'HOST_ERR_PORT_ACCESS'
   | 'HOST_ERR_INVALID_REQUEST'
   | 'HOST_ERR_CRASHED'
-  | 'HOST_ERR_UNKNOWN';
+  /** The server crashed too often in a short time; the host stopped restarting it. */
+  | 'HOST_ERR_RESTART_LIMIT'
+  | 'HOST_ERR_UNKNOWN'
+  | HistoryErrorCode;
 
 /** A failure with its code and an English explanation. */
 export interface HostError {
@@ -44,10 +53,49 @@ export interface HostError {
   message: string;
 }
 
+/**
+ * The last unexpected exit of the server process, kept while the host
+ * restarts it, after it is back, and when it gave up.
+ */
+export interface HostCrash {
+  /** When the process died (milliseconds since the epoch). */
+  at: number;
+  /** Its exit code (a process killed by a signal reports the signal's code or 0, depending on the platform). */
+  exitCode: number;
+  /** Crashes (and failed restarts) within {@link restartWindowMs}, this one included. */
+  count: number;
+  /** The host gives up when `count` reaches this. */
+  maxCrashes: number;
+  /** The sliding window `count` covers, in milliseconds. */
+  restartWindowMs: number;
+  /** When the next start attempt is due (milliseconds since the epoch); absent once it runs or gave up. */
+  retryAt?: number;
+  /** Why the last restart attempt failed, when one did (e.g. another program took the port meanwhile). */
+  restartError?: HostError;
+}
+
+/**
+ * The server runs but its history is unusable: a flush to the disk failed,
+ * so it refuses new messages until it is restarted (from the server's
+ * `health()`, polled by the server process).
+ */
+export interface HostDegraded {
+  /** The server's code for the problem, e.g. `HEALTH_STORAGE_FLUSH_FAILED`, when it gives one. */
+  code?: string;
+  /** The server's reason, in English. */
+  reason: string;
+  /** When the main process learned of it (milliseconds since the epoch). */
+  since: number;
+}
+
 /** The state of this app's own chat server. */
 export interface HostStatus {
-  state: 'stopped' | 'starting' | 'running' | 'error';
-  /** Present while running. */
+  /**
+   * `restarting`: the server process died unexpectedly and is being started
+   * again on the same port with the same history (see {@link crash}).
+   */
+  state: 'stopped' | 'starting' | 'running' | 'restarting' | 'error';
+  /** Present while running or restarting. */
   port?: number;
   /** The room created on start. */
   room?: string;
@@ -60,6 +108,12 @@ export interface HostStatus {
   shareUrls: string[];
   /** Present when state is 'error'. */
   error?: HostError;
+  /** The server process's id while it runs (for diagnostics and tests). */
+  pid?: number;
+  /** The last crash, while restarting, after a restart, and when the host gave up. */
+  crash?: HostCrash;
+  /** Present while running with a history that refuses new messages. */
+  degraded?: HostDegraded;
 }
 
 /** Result of asking to host. */

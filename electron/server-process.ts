@@ -7,7 +7,15 @@
  */
 import { createChatServer, HostStartError, type ChatServer, type Logger } from '../server';
 
-import type { FromHostProcess, ToHostProcess } from './host-process-messages';
+import { isHistoryErrorCode } from './host-errors';
+import { healthMessageOf, type FromHostProcess, type HealthMessage, type ToHostProcess } from './host-process-messages';
+
+/**
+ * How often the server's health is read. The main process learns of a
+ * degraded history (a failed flush) within this time; reading it is cheap
+ * (no I/O), and only changes are posted.
+ */
+const HEALTH_POLL_INTERVAL_MS = 1_000;
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: ToHostProcess }) => void): void;
@@ -28,6 +36,28 @@ const logger: Logger = {
 };
 
 let server: ChatServer | undefined;
+let healthTimer: ReturnType<typeof setInterval> | undefined;
+
+/** Posts the server's health whenever it changes (the first reading only when not ok: 'started' means ok). */
+function watchHealth(current: ChatServer): void {
+  let last: HealthMessage = { type: 'health', status: 'ok' };
+  const check = (): void => {
+    if (server !== current) return;
+    let next: HealthMessage;
+    try {
+      next = healthMessageOf(current.health());
+    } catch (error) {
+      // A health report that cannot even be built is itself a sign of trouble.
+      next = { type: 'health', status: 'degraded', reason: `Cannot read the chat server's health: ${String(error)}` };
+    }
+    if (next.status === last.status && next.reason === last.reason) return;
+    last = next;
+    port.postMessage(next);
+  };
+  clearInterval(healthTimer);
+  healthTimer = setInterval(check, HEALTH_POLL_INTERVAL_MS);
+  check();
+}
 
 async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promise<void> {
   if (server) {
@@ -46,10 +76,15 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
     });
     const address = await server.start();
     port.postMessage({ type: 'started', address: address.address, port: address.port });
+    watchHealth(server);
   } catch (error) {
     server = undefined;
+    const code = (error as { code?: unknown } | null)?.code;
     if (error instanceof HostStartError || error instanceof TypeError) {
-      const code = error instanceof HostStartError ? error.code : 'EINVAL';
+      port.postMessage({ type: 'startFailed', code: error instanceof HostStartError ? error.code : 'EINVAL', message: error.message });
+    } else if (error instanceof Error && typeof code === 'string' && isHistoryErrorCode(code)) {
+      // The history store's typed start-up errors name the file and what is
+      // wrong with it; the window shows them as they are.
       port.postMessage({ type: 'startFailed', code, message: error.message });
     } else {
       port.postMessage({ type: 'startFailed', code: 'UNKNOWN', message: String(error) });
@@ -60,6 +95,8 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
 async function stop(): Promise<void> {
   const current = server;
   server = undefined;
+  clearInterval(healthTimer);
+  healthTimer = undefined;
   await current?.close();
   port.postMessage({ type: 'stopped' });
 }

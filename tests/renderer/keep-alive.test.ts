@@ -4,12 +4,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import fc from 'fast-check';
+
 import { DEAD_HOST_TIMEOUT_MS, MIN_PING_INTERVAL_MS, pingIntervalFor } from '../../renderer/src/lib/keep-alive';
+import { DEFAULT_IDLE_TIMEOUT_MS } from '../../server/constants';
 import { CLIENT_PING_INTERVAL_MS } from '../../server/protocol';
 
 describe('keep-alive timing', () => {
-  test('a host is taken for dead after two missed pings plus 5 s', () => {
-    assert.equal(DEAD_HOST_TIMEOUT_MS, 2 * CLIENT_PING_INTERVAL_MS + 5_000);
+  test('a host that answers pings is never taken for dead, even when one answer is lost', () => {
+    // The host answers each ping with a pong; the client gives up after
+    // DEAD_HOST_TIMEOUT_MS of silence. Whatever idle timeout the host
+    // announces, two ping intervals (one lost pong) must fit in that silence.
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: 1, max: 24 * 60 * 60_000 }), { nil: undefined }), (idleTimeoutMs) => {
+        assert.ok(2 * pingIntervalFor(idleTimeoutMs) < DEAD_HOST_TIMEOUT_MS);
+      }),
+    );
+  });
+
+  test("pings often enough that the host's default idle timeout never closes a live client, even when one ping is lost", () => {
+    assert.ok(2 * pingIntervalFor(DEFAULT_IDLE_TIMEOUT_MS) < DEFAULT_IDLE_TIMEOUT_MS);
+    assert.ok(2 * pingIntervalFor() < DEFAULT_IDLE_TIMEOUT_MS, 'before the welcome announces it');
   });
 
   describe('pingIntervalFor', () => {

@@ -4,13 +4,35 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { RESUME_KEY_BYTES, createResumeKey } from '../../renderer/src/lib/resume-key';
+import { createResumeKey } from '../../renderer/src/lib/resume-key';
 import { JoinSchema, RESUME_KEY_MAX_LENGTH, RESUME_KEY_MIN_LENGTH } from '../../server/protocol';
 
 describe('createResumeKey', () => {
   test('is 32 lowercase hex digits', () => {
-    assert.equal(RESUME_KEY_BYTES * 2, 32);
     assert.match(createResumeKey(), /^[0-9a-f]{32}$/);
+  });
+
+  test('writes every random byte as two hex digits, keeping leading zeros', (t) => {
+    const bytes = [0x00, 0x0f, 0xa0, 0xff, 0x01, 0x10, 0x7e, 0x80];
+    t.mock.method(globalThis.crypto, 'getRandomValues', <T extends ArrayBufferView | null>(array: T): T => {
+      const view = array as unknown as Uint8Array;
+      for (let i = 0; i < view.length; i += 1) view[i] = bytes[i % bytes.length] ?? 0;
+      return array;
+    });
+    assert.equal(createResumeKey(), '000fa0ff01107e80000fa0ff01107e80');
+  });
+
+  test('uses its whole length for randomness: every position takes every hex digit', () => {
+    // 2,000 keys: the chance that one of the 32 positions misses one of the
+    // 16 digits by luck is below 32 * 16 * (15/16)^2000, about 1e-53.
+    const seen = Array.from({ length: 32 }, () => new Set<string>());
+    for (let i = 0; i < 2_000; i += 1) {
+      [...createResumeKey()].forEach((digit, position) => seen[position]?.add(digit));
+    }
+    assert.deepEqual(
+      seen.map((digits) => digits.size),
+      Array.from({ length: 32 }, () => 16),
+    );
   });
 
   test("fits the protocol's bounds and the join schema", () => {

@@ -113,9 +113,13 @@ export function hostErrorText(error: HostError, port: number): string {
       return `Those hosting settings are not valid: ${error.message}`;
     case 'HOST_ERR_CRASHED':
       return 'The chat server stopped unexpectedly.';
+    case 'HOST_ERR_RESTART_LIMIT':
+      return 'The chat server kept stopping unexpectedly, so LanChat stopped restarting it. Host the room again to retry.';
     case 'HOST_ERR_UNKNOWN':
       return `Hosting failed: ${error.message}`;
   }
+  // The history store's own sentence names the file and what is wrong with it.
+  if (error.code.startsWith('HISTORY_ERR_')) return error.message;
   // A code newer than this build (the main process and the page may differ in version).
   return `Hosting failed: ${(error as HostError).message}`;
 }
