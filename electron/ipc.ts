@@ -8,7 +8,6 @@
 import { BrowserWindow, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 
 import { isAppUrl } from './app-protocol';
-
 import { IpcSignal, type IpcInvokeChannel, type IpcInvokeMap, type IpcPushChannel, type IpcPushMap } from './ipc-contract';
 
 /** A handler for one invoke channel. */
