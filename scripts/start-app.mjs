@@ -17,6 +17,11 @@
  * someone starting the app, so Chromium logs only fatal errors here; set
  * LANCHAT_CHROMIUM_LOGS=1 to see them. The app's own messages are not
  * affected.
+ *
+ * Usage: node scripts/start-app.mjs [--print-runtime]
+ *   --print-runtime  choose the runtime as above (downloading or provisioning
+ *                    it if needed), print the line naming it and exit
+ *                    without starting the app
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,6 +107,11 @@ if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
       : `the official ${electronPackageVersion} download failed: ${reason}`;
     runtimeLine = `the offline Electron ${version} runtime, end of life (${why})`;
   }
+}
+
+if (process.argv.includes('--print-runtime')) {
+  console.log(`start: LanChat runs on ${runtimeLine}.`);
+  process.exit(0);
 }
 
 const electronPath = require('electron');

@@ -123,6 +123,12 @@ describe('the desktop shell against hostile content', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
+  it('runs on Electron 33 (Chromium 130) or newer, not the end-of-life 25', async () => {
+    const versions = await app.app.evaluate(() => ({ electron: process.versions.electron, chrome: process.versions.chrome }));
+    assert.ok(Number(versions.electron.split('.')[0]) >= 33, `Electron ${versions.electron}`);
+    assert.ok(Number(versions.chrome.split('.')[0]) >= 130, `Chromium ${versions.chrome}`);
+  });
+
   it('runs the window sandboxed and isolated, as the main process sees it', async () => {
     const settings = await app.app.evaluate(({ BrowserWindow }) => {
       const [window] = BrowserWindow.getAllWindows();
