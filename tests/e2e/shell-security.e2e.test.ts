@@ -240,6 +240,13 @@ describe('the desktop shell against hostile content', () => {
       contents.reload();
       await loaded;
     });
+    // Transient activation lasts a few seconds; wait until none is left (so
+    // the refusal below is the preload's check, not a race).
+    const activeNow = (): Promise<boolean> =>
+      app.app.evaluate(({ BrowserWindow }) =>
+        BrowserWindow.getAllWindows()[0]!.webContents.executeJavaScript('navigator.userActivation.isActive', false),
+      ) as Promise<boolean>;
+    await expect(activeNow, false);
     const unclicked = (await app.app.evaluate(
       ({ BrowserWindow }, url) =>
         BrowserWindow.getAllWindows()[0]!.webContents.executeJavaScript(
@@ -248,7 +255,11 @@ describe('the desktop shell against hostile content', () => {
         ),
       'https://example.org/unclicked',
     )) as Result;
-    assert.deepEqual({ ok: unclicked.ok, code: 'code' in unclicked ? unclicked.code : null }, { ok: false, code: 'LINK_ERR_NO_USER_GESTURE' });
+    assert.deepEqual(
+      { ok: unclicked.ok, code: 'code' in unclicked ? unclicked.code : null },
+      { ok: false, code: 'LINK_ERR_NO_USER_GESTURE' },
+      'a script without a click',
+    );
 
     // With a real click (Playwright's mouse input gives the page user activation).
     const clickTo = async (url: string): Promise<Result> => {
@@ -267,7 +278,7 @@ describe('the desktop shell against hostile content', () => {
       await app.window.locator('#open-link-button').evaluate((button) => button.remove());
       return result;
     };
-    assert.deepEqual(await clickTo('https://example.org/clicked'), { ok: true });
+    assert.deepEqual(await clickTo('https://example.org/clicked'), { ok: true }, 'a clicked https link');
     for (const [url, code] of [
       ['file:///etc/passwd', 'LINK_ERR_SCHEME'],
       ['javascript:alert(1)', 'LINK_ERR_SCHEME'],
