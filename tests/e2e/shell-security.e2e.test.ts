@@ -234,12 +234,9 @@ describe('the desktop shell against hostile content', () => {
     // Without a click: refused before it reaches the main process. The call
     // runs from a fresh document through executeJavaScript without a user
     // gesture; Playwright's own evaluate() counts as one (CDP userGesture).
-    await app.app.evaluate(async ({ BrowserWindow }) => {
-      const contents = BrowserWindow.getAllWindows()[0]!.webContents;
-      const loaded = new Promise<void>((resolve) => contents.once('did-finish-load', () => resolve()));
-      contents.reload();
-      await loaded;
-    });
+    // Reloaded through Playwright, so that its later evaluate() calls run in
+    // the new document rather than racing the old one's teardown.
+    await app.window.reload();
     // Transient activation lasts a few seconds; wait until none is left (so
     // the refusal below is the preload's check, not a race).
     const activeNow = (): Promise<boolean> =>
