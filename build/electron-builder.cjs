@@ -71,6 +71,12 @@ module.exports = {
     // the executable (enforced on macOS and on Windows with Electron >= 30).
     enableEmbeddedAsarIntegrityValidation: true,
     onlyLoadAppFromAsar: true,
+    // Pages are served from app:// (electron/app-protocol.ts), never file://,
+    // so file:// pages get no privileges beyond a browser's.
+    grantFileProtocolExtraPrivileges: false,
+    // One V8 snapshot for every process, Electron's default (the provisioned
+    // offline runtime has no browser-process snapshot).
+    loadBrowserProcessSpecificV8Snapshot: false,
     // Flipping fuses invalidates the ad-hoc signature of unsigned macOS builds.
     resetAdHocDarwinSignature: true,
   },

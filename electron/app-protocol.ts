@@ -24,6 +24,49 @@ export const APP_HOST = 'lanchat';
 /** URL of the renderer's entry page. */
 export const APP_INDEX_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
+/**
+ * Content-Security-Policy sent with every `app://` response. It adds to the
+ * `<meta>` policy in renderer/index.html (a page obeys both; update them
+ * together) and cannot be edited away by anything in the page. Chat hosts
+ * are other origins, reached only with fetch/XHR/WebSocket (`connect-src`);
+ * nothing from a host may become a frame, a worker, a script, a form target
+ * or a plugin: sockjs-client's iframe transports would otherwise load the
+ * host's own page into the app window (issue 13, finding 3).
+ */
+export const APP_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "connect-src 'self' http: https: ws: wss:",
+  "frame-src 'none'",
+  "child-src 'none'",
+  "worker-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Whether `url` is one of the app's own pages (`app://lanchat/…`). Node's URL
+ * gives non-special schemes the origin "null", so scheme and host are
+ * compared instead of `origin`.
+ *
+ * @public
+ */
+export function isAppUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
+  } catch {
+    // Not a URL at all (e.g. an empty string from a frame being torn down).
+    return false;
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -45,7 +88,10 @@ export function registerAppScheme(): void {
 }
 
 function notFound(): Response {
-  return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+  return new Response('Not found', {
+    status: 404,
+    headers: { 'Content-Type': 'text/plain', 'Content-Security-Policy': APP_CONTENT_SECURITY_POLICY },
+  });
 }
 
 /**
@@ -70,7 +116,11 @@ export function setupAppProtocol(root: string): void {
     try {
       const body = await readFile(file);
       return new Response(body, {
-        headers: { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' },
+        headers: {
+          'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+          'Content-Security-Policy': APP_CONTENT_SECURITY_POLICY,
+          'X-Content-Type-Options': 'nosniff',
+        },
       });
     } catch {
       return notFound();

@@ -126,12 +126,27 @@ export interface AppInfo {
   platform: string;
 }
 
+/**
+ * Why a link was not opened: not a URL (or too long), not http(s), carries
+ * credentials, or was not asked for by a user click (electron/external-links.ts).
+ */
+export type ExternalLinkErrorCode =
+  | 'LINK_ERR_INVALID_URL'
+  | 'LINK_ERR_SCHEME'
+  | 'LINK_ERR_CREDENTIALS'
+  | 'LINK_ERR_NO_USER_GESTURE';
+
+/** Result of asking to open a link in the user's browser. */
+export type OpenExternalResult = { ok: true } | { ok: false; code: ExternalLinkErrorCode; message: string };
+
 /** Invoke channels (renderer → main, with a response). */
 export const IpcChannel = {
   StartHosting: 'host:start',
   StopHosting: 'host:stop',
   GetHostStatus: 'host:status',
   GetAppInfo: 'app:info',
+  /** Opens an http(s) link the user clicked in the default browser (the only use of shell.openExternal). */
+  OpenExternalLink: 'link:open-external',
 } as const;
 
 /** Push channels (main → renderer). */
@@ -156,6 +171,7 @@ export interface IpcInvokeMap {
   [IpcChannel.StopHosting]: { request: void; response: HostStatus };
   [IpcChannel.GetHostStatus]: { request: void; response: HostStatus };
   [IpcChannel.GetAppInfo]: { request: void; response: AppInfo };
+  [IpcChannel.OpenExternalLink]: { request: string; response: OpenExternalResult };
 }
 
 /** Payload type of every push channel. */

@@ -5,8 +5,9 @@
  *
  * @public
  */
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { BrowserWindow, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 
+import { isAppUrl } from './app-protocol';
 import { IpcSignal, type IpcInvokeChannel, type IpcInvokeMap, type IpcPushChannel, type IpcPushMap } from './ipc-contract';
 
 /** A handler for one invoke channel. */
@@ -19,9 +20,21 @@ type Handler<C extends IpcInvokeChannel> = (
 const pending = new Map<WebContents, Array<() => void>>();
 const ready = new WeakSet<WebContents>();
 
-/** Whether `sender` is one of this app's own windows (not a stray webContents). */
-function isOwnWindow(sender: WebContents): boolean {
-  return BrowserWindow.fromWebContents(sender) !== null;
+/**
+ * Whether a message comes from the main frame of one of this app's own
+ * windows while it shows the app's own page (`app://lanchat/`), checked on
+ * `event.senderFrame` (Electron security checklist, item 17): not from a
+ * stray webContents, not from a subframe, and not from a window that was
+ * somehow made to show another origin. `senderFrame` is null when the frame
+ * navigated or was destroyed since it sent the message; that is refused too.
+ */
+function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  if (frame === null || frame === undefined) return false;
+  if (BrowserWindow.fromWebContents(event.sender) === null) return false;
+  const main = event.sender.mainFrame;
+  const isMainFrame = frame.parent === null && frame.processId === main.processId && frame.routingId === main.routingId;
+  return isMainFrame && isAppUrl(frame.url);
 }
 
 /**
@@ -32,7 +45,7 @@ function isOwnWindow(sender: WebContents): boolean {
  */
 export function handle<C extends IpcInvokeChannel>(channel: C, handler: Handler<C>): void {
   ipcMain.handle(channel, (event, request: unknown) => {
-    if (!isOwnWindow(event.sender)) throw new Error(`IPC ${channel} refused: unknown sender`);
+    if (!isTrustedSender(event)) throw new Error(`IPC ${channel} refused: not the app's own page`);
     return handler(request, event);
   });
 }
@@ -61,7 +74,7 @@ export function pushToAll<C extends IpcPushChannel>(channel: C, payload: IpcPush
  */
 export function setupIpc(): void {
   ipcMain.on(IpcSignal.RendererReady, (event) => {
-    if (!isOwnWindow(event.sender)) return;
+    if (!isTrustedSender(event)) return;
     ready.add(event.sender);
     const queued = pending.get(event.sender) ?? [];
     pending.delete(event.sender);

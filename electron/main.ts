@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
 import { setupMenu } from './menu';
@@ -48,6 +49,7 @@ function onReady(): void {
     electron: process.versions.electron ?? '',
     platform: process.platform,
   }));
+  setupExternalLinks();
   setupPowerEvents();
   setupMenu();
   setupWindows();

@@ -17,6 +17,7 @@ import {
   type HostRequest,
   type HostResult,
   type HostStatus,
+  type OpenExternalResult,
   type SystemResumeReason,
 } from './ipc-contract';
 
@@ -29,6 +30,18 @@ const bridge = {
   getHostStatus: (): Promise<HostStatus> => ipcRenderer.invoke(IpcChannel.GetHostStatus),
   /** Version and platform facts. */
   getAppInfo: (): Promise<AppInfo> => ipcRenderer.invoke(IpcChannel.GetAppInfo),
+  /**
+   * Opens an http(s) link in the user's browser. Only honoured while the
+   * page has a user click behind it (`navigator.userActivation`, which page
+   * scripts cannot fake): a script on its own gets `LINK_ERR_NO_USER_GESTURE`.
+   * The main process validates the URL (electron/external-links.ts).
+   */
+  openExternalLink: async (url: string): Promise<OpenExternalResult> => {
+    if (!navigator.userActivation.isActive) {
+      return { ok: false, code: 'LINK_ERR_NO_USER_GESTURE', message: 'links open only when the user clicks them' };
+    }
+    return ipcRenderer.invoke(IpcChannel.OpenExternalLink, url);
+  },
   /**
    * Calls `callback` whenever the host's state changes.
    *

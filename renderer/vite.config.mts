@@ -1,6 +1,6 @@
 /**
  * Vite build for the renderer. The same bundle is loaded two ways:
- * by Electron from `file://…/dist/renderer/index.html`, and by browsers from the
+ * by Electron from `app://lanchat/index.html` (dist/renderer), and by browsers from the
  * host at `/`, so every asset URL must be relative (`base: './'`).
  *
  * Run from the repository root: `vite build --config renderer/vite.config.mts`.
@@ -39,8 +39,10 @@ export default defineConfig({
   build: {
     outDir,
     emptyOutDir: true,
-    // Electron 25 ships Chromium 114; newer syntax is lowered, so keep to APIs it has.
-    target: 'chrome114',
-    cssTarget: 'chrome114',
+    // The offline Electron 33 runtime ships Chromium 130, the oldest engine the
+    // desktop app runs on; newer syntax is lowered, so keep to APIs it has.
+    // Update the Node target in scripts/build.mjs with it.
+    target: 'chrome130',
+    cssTarget: 'chrome130',
   },
 });

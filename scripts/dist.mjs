@@ -21,8 +21,18 @@
  *
  * Both paths flip the same Electron fuses (electronFuses in the config).
  *
- * Usage: node scripts/dist.mjs [--offline] [--linux] [--win] [--mac] [--fast] [--if-stale] [--skip-build]
+ * A package carries its Electron runtime to users, so it must not be an
+ * end-of-life one: Electron supports its latest three majors, and the
+ * `electron` devDependency tracks the latest, so a runtime whose major is
+ * more than two below the devDependency's is refused unless
+ * `--allow-eol-runtime` is given. The offline runtime here (Electron 33,
+ * scripts/provision-electron.mjs) is end of life: offline builds, the
+ * packaging test included, pass the flag, and the build says so.
+ *
+ * Usage: node scripts/dist.mjs [--offline] [--linux] [--win] [--mac] [--fast] [--if-stale] [--skip-build] [--allow-eol-runtime]
  *   --offline     force the offline path (default: when the official binary is missing)
+ *   --allow-eol-runtime  package an end-of-life Electron anyway (for tests and
+ *                 offline trials; never for a release); recorded in the manifest
  *   --fast        offline path: the same packages with light compression (7-Zip
  *                 level 1 for tar.gz, zstd for the .deb: ~20 s instead of ~4
  *                 min on 2 cores, up to a third bigger); for tests, not releases
@@ -78,7 +88,13 @@ const INPUT_DIRS = ['build', 'dist/electron', 'dist/renderer'];
 /** Artefact file endings listed in the manifest. */
 const ARTEFACT_PATTERN = /\.(deb|tar\.gz|AppImage|exe|dmg|zip)$/;
 
-/** A bad command line: reported without a stack trace. */
+/**
+ * How many majors Electron supports at a time (the latest three stable ones,
+ * https://www.electronjs.org/docs/latest/tutorial/electron-timelines).
+ */
+const SUPPORTED_ELECTRON_MAJORS = 3;
+
+/** A bad command line or a refused build: reported without a stack trace. */
 class UsageError extends Error {}
 
 /** @param {string} message */
@@ -91,7 +107,7 @@ function log(message) {
  * @param {string[]} args
  */
 function parseArgs(args) {
-  const known = new Set(['--offline', '--linux', '--win', '--mac', '--fast', '--if-stale', '--skip-build']);
+  const known = new Set(['--offline', '--linux', '--win', '--mac', '--fast', '--if-stale', '--skip-build', '--allow-eol-runtime']);
   const unknown = args.filter((arg) => !known.has(arg));
   if (unknown.length > 0) throw new UsageError(`unknown option(s) ${unknown.join(', ')}; see the top of scripts/dist.mjs`);
   return {
@@ -100,7 +116,22 @@ function parseArgs(args) {
     fast: args.includes('--fast'),
     ifStale: args.includes('--if-stale'),
     skipBuild: args.includes('--skip-build'),
+    allowEolRuntime: args.includes('--allow-eol-runtime'),
   };
+}
+
+/**
+ * Whether Electron `version` is out of support, judged against the
+ * `electron` devDependency (the latest major when package-lock.json was
+ * last updated): supported are that major and the two before it. No network
+ * needed, and it stays right as long as the devDependency is kept current.
+ * @param {string} version e.g. "33.2.1"
+ * @returns {{ eol: boolean, oldestSupported: number }}
+ */
+function electronSupport(version) {
+  const latestMajor = Number(require('electron/package.json').version.split('.')[0]);
+  const oldestSupported = latestMajor - (SUPPORTED_ELECTRON_MAJORS - 1);
+  return { eol: Number(version.split('.')[0]) < oldestSupported, oldestSupported };
 }
 
 /**
@@ -389,9 +420,21 @@ async function main(args) {
   const electronVersion = offline
     ? fs.readFileSync(path.join(provisioned, 'version'), 'utf8').trim()
     : require('electron/package.json').version;
+  const support = electronSupport(electronVersion);
+  if (support.eol) {
+    const why = `Electron ${electronVersion} is end of life (supported: ${support.oldestSupported} and newer)`;
+    if (!options.allowEolRuntime) {
+      throw new UsageError(
+        `${why}; its security fixes have stopped, so no package is built from it. ` +
+          `Build online with the official binary of the electron devDependency, or pass --allow-eol-runtime ` +
+          `for a package that is not released to users (tests, trials).`,
+      );
+    }
+    log(`WARNING: ${why}; packaging it anyway (--allow-eol-runtime): not for release.`);
+  }
   // What the packages contain depends on these; --fast only changes how well
   // they are compressed, so it is recorded but not hashed.
-  const mode = { offline, platforms: options.platforms, electronVersion };
+  const mode = { offline, platforms: options.platforms, electronVersion, eolRuntime: support.eol };
 
   if (!options.skipBuild) buildApp(options.ifStale);
   const inputsHash = hashInputs(mode);

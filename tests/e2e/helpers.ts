@@ -32,13 +32,21 @@ export interface LaunchedApp {
   close(options?: { keepProfile?: boolean }): Promise<void>;
 }
 
-/** Launches the built desktop app with a fresh profile, or with `userDataDir` to reopen one. */
-export async function launchApp(label: string, existingUserDataDir?: string): Promise<LaunchedApp> {
+/**
+ * Launches the built desktop app with a fresh profile, or with `userDataDir`
+ * to reopen one; `extraEnv` adds environment variables (test seams such as
+ * LANCHAT_TEST_OPEN_EXTERNAL_LOG, electron/external-links.ts).
+ */
+export async function launchApp(
+  label: string,
+  existingUserDataDir?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<LaunchedApp> {
   const userDataDir = existingUserDataDir ?? mkdtempSync(join(tmpdir(), `lanchat-e2e-${label}-`));
   const app = await electron.launch({
     args: [REPO_ROOT, '--no-sandbox'],
     cwd: REPO_ROOT,
-    env: { ...process.env, LANCHAT_USER_DATA_DIR: userDataDir } as Record<string, string>,
+    env: { ...process.env, ...extraEnv, LANCHAT_USER_DATA_DIR: userDataDir } as Record<string, string>,
   });
   const window = await app.firstWindow();
   await window.waitForLoadState('domcontentloaded');

@@ -7,8 +7,10 @@
  * the Electron fuses of the packaged binary (build/electron-builder.cjs).
  *
  * Needs root (dpkg), fakeroot and p7zip-full (7za) besides the GUI test
- * packages. Builds with `--fast` (light compression, same contents) and
- * `--if-stale` (reuses release/ built from the same inputs).
+ * packages. Builds with `--fast` (light compression, same contents),
+ * `--if-stale` (reuses release/ built from the same inputs) and
+ * `--allow-eol-runtime`: the offline runtime here, Electron 33, is end of
+ * life, which `npm run dist` refuses without that flag (checked below).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -51,6 +53,8 @@ const EXPECTED_FUSES: Partial<Record<FuseV1Options, FuseState>> = {
   [FuseV1Options.EnableNodeCliInspectArguments]: FuseState.DISABLE,
   [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: FuseState.ENABLE,
   [FuseV1Options.OnlyLoadAppFromAsar]: FuseState.ENABLE,
+  [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: FuseState.DISABLE,
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: FuseState.DISABLE,
 };
 
 /**
@@ -64,6 +68,8 @@ const ALLOWED_ASAR_ENTRY =
 interface DistManifest {
   offline: boolean;
   electronVersion: string;
+  /** Whether the packaged Electron was end of life (built with --allow-eol-runtime). */
+  eolRuntime: boolean;
   version: string;
   artifacts: Array<{ file: string; bytes: number }>;
 }
@@ -127,7 +133,7 @@ describe('Linux package (.deb), built, installed and run', { skip }, () => {
   });
 
   it('builds tar.gz and .deb offline, with only production files in app.asar', { timeout: BUILD_TIMEOUT_MS }, async () => {
-    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'dist.mjs'), '--fast', '--if-stale']);
+    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'dist.mjs'), '--fast', '--if-stale', '--allow-eol-runtime']);
     manifest = JSON.parse(readFileSync(join(RELEASE_DIR, 'dist-manifest.json'), 'utf8')) as DistManifest;
     const files = manifest.artifacts.map(({ file }) => file);
     const { name, version } = PACKAGE_JSON;
@@ -142,6 +148,18 @@ describe('Linux package (.deb), built, installed and run', { skip }, () => {
     assert.ok(entries.includes('/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'));
   });
 
+
+  it('refuses to package an end-of-life Electron without --allow-eol-runtime', async () => {
+    // The same command as above minus the flag: with an end-of-life runtime
+    // it stops before building anything; with a supported one (the official
+    // binary of the electron devDependency) it finds release/ up to date.
+    const command = [join(REPO_ROOT, 'scripts', 'dist.mjs'), '--fast', '--if-stale', '--skip-build'];
+    if (manifest.eolRuntime) {
+      await assert.rejects(run(process.execPath, command), /exited with 1:[\s\S]*Electron \d+\.\d+\.\d+ is end of life/);
+    } else {
+      assert.match(await run(process.execPath, command), /release\/ is up to date/);
+    }
+  });
   it('installs with dpkg: command, desktop entry and icons', { timeout: INSTALL_TIMEOUT_MS }, async () => {
     const deb = join(RELEASE_DIR, `${PACKAGE_JSON.name}_${PACKAGE_JSON.version}_amd64.deb`);
     const apt = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -30,6 +30,16 @@ export const RECONNECT_MAX_DELAY_MS = 10_000;
  */
 export const RECONNECT_NOW_MIN_SOCKET_AGE_MS = 1_000;
 
+/**
+ * The SockJS transports a client may use: the ones that only exchange data
+ * with the host. sockjs-client's other transports (iframe-eventsource,
+ * iframe-htmlfile, iframe-xhr-polling, and jsonp-polling's script tags) load
+ * the host's own pages or scripts into the client's page, so a hostile host
+ * would run its code in the desktop app's window (issue 13, finding 3); the
+ * app's CSP refuses frames as well (electron/app-protocol.ts).
+ */
+export const SAFE_TRANSPORTS: readonly string[] = ['websocket', 'xhr-streaming', 'xhr-polling'];
+
 /** Where the connection is in its life. */
 export type ConnectionState =
   /** First attempt in progress. */
@@ -69,8 +79,9 @@ export interface ChatConnectionOptions {
   /** Host origin, such as `http://192.168.1.5:8080` (see normalizeAddress). */
   url: string;
   /**
-   * SockJS transports to allow, e.g. `['xhr-streaming']`.
-   * @default every transport sockjs-client supports
+   * SockJS transports to allow, e.g. `['xhr-streaming']`: a subset of
+   * {@link SAFE_TRANSPORTS}; any other name is a `TypeError`.
+   * @default SAFE_TRANSPORTS
    */
   transports?: string[];
 }
@@ -92,7 +103,7 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
  */
 export class ChatConnection {
   readonly #url: string;
-  readonly #transports: string[] | undefined;
+  readonly #transports: string[];
   readonly #listeners = new Map<keyof ConnectionEvents, Set<(payload: never) => void>>();
   #socket: WebSocket | null = null;
   /** When the current socket was created (Date.now()). */
@@ -117,10 +128,21 @@ export class ChatConnection {
    */
   #lastHeardAt = 0;
 
-  /** @param options - where to connect and how */
+  /**
+   * @param options - where to connect and how
+   * @throws TypeError when `transports` is empty or names a transport outside {@link SAFE_TRANSPORTS}
+   */
   constructor(options: ChatConnectionOptions) {
     this.#url = options.url.replace(/\/+$/, '') + ENDPOINT_PATHS.sockJs;
-    this.#transports = options.transports;
+    const transports = options.transports ?? SAFE_TRANSPORTS;
+    const unsafe = transports.filter((transport) => !SAFE_TRANSPORTS.includes(transport));
+    if (transports.length === 0 || unsafe.length > 0) {
+      throw new TypeError(
+        `transports must be a non-empty subset of ${SAFE_TRANSPORTS.join(', ')}` +
+          (unsafe.length > 0 ? `; refused: ${unsafe.join(', ')}` : ''),
+      );
+    }
+    this.#transports = [...transports];
   }
 
   /** The current state. */
@@ -203,11 +225,7 @@ export class ChatConnection {
 
   #connect(state: ConnectionState): void {
     this.#setState(state);
-    const socket: WebSocket = new SockJS(
-      this.#url,
-      null,
-      this.#transports === undefined ? {} : { transports: this.#transports },
-    );
+    const socket: WebSocket = new SockJS(this.#url, null, { transports: this.#transports });
     this.#socket = socket;
     this.#socketCreatedAt = Date.now();
     // Each handler first checks the socket is still the current one: a socket we
