@@ -55,7 +55,14 @@ export interface FileLock {
 }
 
 /** The outcome of {@link lockFile}. */
-export type LockResult = { locked: true; lock: FileLock } | { locked: false; holderPid: number | undefined };
+export type LockResult =
+  | { locked: true; lock: FileLock }
+  /**
+   * `holderPid` as the holder sees it (in its pid namespace: a host in a
+   * container may say 1, as may the asker); `thisProcess` when the lock is
+   * this process's own.
+   */
+  | { locked: false; holderPid: number | undefined; thisProcess: boolean };
 
 /** Locks this process holds, by name: a second store on the same file in this process is refused without asking itself. */
 const heldHere = new Set<string>();
@@ -145,7 +152,7 @@ function askHolder(name: string): number | undefined {
 export function lockFile(realPath: string): LockResult {
   const { dev, ino } = statSync(realPath, { bigint: true });
   const name = lockName(dev, ino);
-  if (heldHere.has(name)) return { locked: false, holderPid: process.pid };
+  if (heldHere.has(name)) return { locked: false, holderPid: process.pid, thisProcess: true };
   let server = bind(name);
   if (server === undefined && isSocketFile() && askHolder(name) === -1) {
     // The fallback's socket file of a process that is gone: nobody listens.
@@ -158,7 +165,7 @@ export function lockFile(realPath: string): LockResult {
   }
   if (server === undefined) {
     const holderPid = askHolder(name);
-    return { locked: false, holderPid: holderPid !== undefined && holderPid > 0 ? holderPid : undefined };
+    return { locked: false, holderPid: holderPid !== undefined && holderPid > 0 ? holderPid : undefined, thisProcess: false };
   }
   heldHere.add(name);
   let held = true;

@@ -279,7 +279,16 @@ const FULL_DISK_BYTES = 1024 * 1024;
 /** The database's real path (symlinks resolved), creating its folder and, unless `mayCreate` refuses, the file. */
 function resolveDatabasePath(path: string, mayCreate: (real: string) => void): string {
   const absolute = resolve(path);
-  mkdirSync(dirname(absolute), { recursive: true });
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+  } catch (error) {
+    // On a read-only file system a recursive mkdir reports ENOENT; the
+    // nearest folder that exists tells why it cannot be created.
+    let existing = dirname(absolute);
+    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+    accessSync(existing, fsConstants.W_OK);
+    throw error;
+  }
   try {
     return realpathSync(absolute);
   } catch (error) {
@@ -557,7 +566,7 @@ function claimFile(path: string, options: HistoryStoreOptions): OnDisk {
     });
     const attempt = lockFile(realPath);
     if (!attempt.locked) {
-      const who = attempt.holderPid === process.pid ? 'This process' : `Another LanChat host${attempt.holderPid === undefined ? '' : ` (pid ${attempt.holderPid})`}`;
+      const who = attempt.thisProcess ? 'This process' : `Another LanChat host${attempt.holderPid === undefined ? '' : ` (pid ${attempt.holderPid})`}`;
       throw new HistoryStoreError(
         'HISTORY_ERR_LOCKED',
         path,
