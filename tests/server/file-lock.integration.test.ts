@@ -138,18 +138,19 @@ describe('one host per history file', () => {
     const file = join(freshDir(), 'history.sqlite');
     const first = startHost(file, { pidNamespace: true });
     await chat(await listening(first), 'from pid 1');
-    // Another host, pid 1 of another namespace, is refused: the lock is not a pid.
-    const stderr = await refused(startHost(file, { pidNamespace: true }));
-    assert.match(stderr, /Another LanChat host \(pid 1\) has the history file/);
-
-    const [hostPid] = childPids(first.child.pid);
-    assert.ok(hostPid !== undefined, 'unshare forked the host');
-    process.kill(hostPid, 'SIGKILL');
+    const [firstPid] = childPids(first.child.pid);
+    assert.ok(firstPid !== undefined, 'unshare forked the host');
+    process.kill(firstPid, 'SIGKILL');
     await withTimeout(first.exited, PROCESS_TIMEOUT_MS, 'the namespace to end');
 
+    // Pid 1 again, in a new namespace: the dead host's pid was 1 too.
     const second = startHost(file, { pidNamespace: true });
     const port = await listening(second);
     await chat(port, 'after the kill');
+    // Another host, pid 1 of yet another namespace, is refused while it lives: the lock is not a pid.
+    const stderr = await refused(startHost(file, { pidNamespace: true }));
+    assert.match(stderr, /Another LanChat host \(pid 1\) has the history file/);
+    await chat(port, 'undisturbed');
     const [secondPid] = childPids(second.child.pid);
     assert.ok(secondPid !== undefined);
     process.kill(secondPid, 'SIGTERM');
@@ -158,6 +159,7 @@ describe('one host per history file', () => {
 
   it(`lets exactly one of two hosts started together run, ${RACE_ROUNDS} times, each after the previous one was SIGKILLed`, async () => {
     const file = join(freshDir(), 'history.sqlite');
+    const refusals: Array<{ stderr: string; winnerPid: number | undefined }> = [];
     for (let round = 1; round <= RACE_ROUNDS; round += 1) {
       const pair = [startHost(file), startHost(file)];
       const outcomes = await Promise.all(
@@ -168,12 +170,15 @@ describe('one host per history file', () => {
       const winner = pair[outcomes.indexOf('running')];
       assert.deepEqual([...outcomes].sort(), ['exited 1', 'running'], `round ${round}: ${outcomes.join(', ')}; ${pair.map((run) => run.stderr()).join(' | ')}`);
       const loser = pair.find((run) => run !== winner) as CliRun;
-      assert.match(loser.stderr(), new RegExp(`Another LanChat host \\(pid ${winner?.child.pid}\\) has the history file`));
+      refusals.push({ stderr: loser.stderr(), winnerPid: winner?.child.pid });
       winner?.child.kill('SIGKILL');
       assert.equal(await withTimeout(winner?.exited as Promise<number | string>, PROCESS_TIMEOUT_MS, 'the winner to die'), 'SIGKILL');
     }
     const last = startHost(file);
     await chat(await listening(last), 'after the races');
     await stop(last);
+    for (const { stderr, winnerPid } of refusals) {
+      assert.ok(stderr.includes(`Another LanChat host (pid ${winnerPid}) has the history file ${file} open`), stderr);
+    }
   });
 });
