@@ -342,12 +342,16 @@ function freeBytes(directory: string): number | undefined {
   }
 }
 
-function canWrite(path: string): boolean {
+/** Why `path` cannot be written (`undefined`: it can, or does not exist). */
+function whyNotWritable(path: string): string | undefined {
   try {
     accessSync(path, fsConstants.W_OK);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EROFS') return 'read-only file system';
+    if (errno === 'EACCES' || errno === 'EPERM') return 'permission denied';
+    return undefined;
   }
 }
 
@@ -372,7 +376,8 @@ function openFailure(error: unknown, path: string, realPath: string | undefined)
   if (errno === 'EROFS') return readOnly('read-only file system');
   if (errno === 'EACCES' || errno === 'EPERM') return readOnly('permission denied');
   if (errno === 'ENOSPC' || errno === 'EDQUOT') return noSpace();
-  if (/readonly database/i.test(text)) return readOnly(canWrite(directory) ? 'the file is read-only' : 'its folder is read-only');
+  const notWritable = whyNotWritable(directory) ?? whyNotWritable(file);
+  if (/readonly database/i.test(text)) return readOnly(notWritable ?? 'the file is read-only');
   if (/disk is full/i.test(text)) return noSpace();
   if (/not a database|malformed|no such (table|column|index)/i.test(text)) {
     return make(
@@ -389,7 +394,7 @@ function openFailure(error: unknown, path: string, realPath: string | undefined)
   const free = freeBytes(directory);
   if (/disk I\/O error|Could not open/i.test(text)) {
     if (free !== undefined && free < FULL_DISK_BYTES) return noSpace();
-    if (!canWrite(directory) || (existsSync(file) && !canWrite(file))) return readOnly(canWrite(directory) ? 'the file is read-only' : 'its folder is read-only');
+    if (notWritable !== undefined) return readOnly(notWritable);
   }
   return make('HISTORY_ERR_IO', `Cannot read or write the history file ${path} (${text}); check the disk and the file.`);
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -239,6 +239,21 @@ describe('lanchat-host CLI', () => {
       } finally {
         client.close();
       }
+      await stopHost(run);
+    });
+  });
+
+  describe('default history file', () => {
+    it('is $XDG_DATA_HOME/lanchat/history.sqlite, which the test run points at a temporary folder', async () => {
+      // scripts/run-tests.mjs sets it; checked first, so this test never
+      // starts a host on the user's real history.
+      const dataHome = process.env.XDG_DATA_HOME ?? '';
+      assert.ok(dataHome.startsWith(tmpdir()) && !dataHome.startsWith(homedir()), `XDG_DATA_HOME is ${dataHome || 'unset'}`);
+      const run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web']);
+      const expected = join(dataHome, 'lanchat', 'history.sqlite');
+      await waitForStdout(run, /^ {2}history: .+$/m);
+      assert.ok(run.stdout().includes(`  history: ${expected}\n`), run.stdout());
+      assert.ok(statSync(expected).isFile());
       await stopHost(run);
     });
   });
