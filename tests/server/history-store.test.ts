@@ -21,6 +21,7 @@ import { withTimeout } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const STORE_MODULE = join(ROOT, 'server', 'history-store.ts');
+const CONSTANTS_MODULE = join(ROOT, 'server', 'constants.ts');
 /** Starting a child process through tsx takes a while on a loaded machine. */
 const PROCESS_TIMEOUT_MS = 20_000;
 
@@ -560,9 +561,11 @@ describe('openHistoryStore', () => {
           const poll = setInterval(() => {
             const record = JSON.parse(fs.readFileSync(dbPath + '.record.json', 'utf8'));
             if (record.durableMessages < 3) return;
+            clearInterval(poll);
             store.appendBatch([4, 5, 6].map(entry));
             fs.writeSync(1, 'wal ' + walSize + '\\n');
-            process.kill(process.pid, 'SIGKILL');
+            // Time for any record write that would (wrongly) count 4–6.
+            setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2 * recordIntervalMs + 500);
           }, 20);
         });
       `);
@@ -780,12 +783,13 @@ async function runStoreProcess(path: string, script: string): Promise<string> {
       const open = fs.openSync;
       fs.openSync = (file, ...rest) => { const fd = open(file, ...rest); fdPaths.set(fd, String(file)); return fd; };
       const { openHistoryStore } = require(process.env.STORE_MODULE);
+      const { HISTORY_RECORD_INTERVAL_MS: recordIntervalMs } = require(process.env.CONSTANTS_MODULE);
       const store = openHistoryStore(dbPath);
       const entry = (seq) => ({ roomKey: 'lobby', message: { type: 'message', room: 'Lobby', seq, ts: seq, from: { id: 'a', name: 'Ann' }, clientId: 'c-' + seq, text: 'text ' + seq } });
       ${script}
       `,
     ],
-    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DB_PATH: path, STORE_MODULE }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DB_PATH: path, STORE_MODULE, CONSTANTS_MODULE }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   let stderr = '';
