@@ -89,10 +89,13 @@ const SCHEMA_V1 = `
 /**
  * Schema version 2: every string of rooms and messages as its UTF-8 bytes
  * (BLOB), so NUL characters survive (sqlite-text.ts); existing text, which
- * never held a NUL, is converted as it is. Adds `messages_written` to
- * host_state: messages ever written, a counter that deleting messages does
- * not lower, which the history record compares. host_state keeps TEXT: it
- * holds only LanChat's own ASCII keys and values.
+ * never held a NUL, is converted as it is. Adds `messages_deleted` to
+ * host_state, counted by a trigger on every deletion, so that stored plus
+ * deleted messages is the number ever written, which deleting old messages
+ * does not lower; the history record compares it. (A counter bumped by
+ * every append would cost each transaction a second page written to the
+ * log; deletions are rare.) host_state keeps TEXT: it holds only LanChat's
+ * own ASCII keys and values.
  */
 const SCHEMA_V2 = `
   CREATE TABLE rooms_v2 (
@@ -120,7 +123,10 @@ const SCHEMA_V2 = `
   DROP TABLE messages;
   ALTER TABLE messages_v2 RENAME TO messages;
   CREATE INDEX messages_by_client ON messages (room_key, client_id);
-  INSERT OR REPLACE INTO host_state (key, value) VALUES ('messages_written', (SELECT COUNT(*) FROM messages));
+  INSERT OR REPLACE INTO host_state (key, value) VALUES ('messages_deleted', '0');
+  CREATE TRIGGER messages_deleted AFTER DELETE ON messages BEGIN
+    UPDATE host_state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'messages_deleted';
+  END;
 `;
 
 /**
@@ -411,12 +417,10 @@ function storedRoomSeqs(db: Database): Map<string, number> {
   return new Map(db.all('SELECT room_key, MAX(seq) AS last_seq FROM messages GROUP BY room_key').map((row) => [fromSqlText(row.room_key), Number(row.last_seq)]));
 }
 
-/** Messages ever written: the counter of schema 2, or (schema 1) the messages stored. */
+/** Messages ever written: those stored plus those deleted (schema 2 counts them; schema 1 never deleted any). */
 function messagesWritten(db: Database, state: Map<string, string>): number {
-  const counted = state.get('messages_written');
-  if (counted !== undefined) return Number(counted);
   if (db.get("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'messages'") === null) return 0;
-  return Number(db.get('SELECT COUNT(*) AS n FROM messages')?.n ?? 0);
+  return Number(db.get('SELECT COUNT(*) AS n FROM messages')?.n ?? 0) + Number(state.get('messages_deleted') ?? 0);
 }
 
 function plural(count: number, noun: string): string {
@@ -631,7 +635,7 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
   let disk: OnDisk | undefined;
   let db: Database | undefined;
   let historyId: string;
-  /** Messages ever written (host_state messages_written), and each room's highest written seq. */
+  /** Messages ever written (stored plus deleted), and each room's highest written seq. */
   let written = 0;
   let roomSeqs = new Map<string, number>();
   try {
@@ -681,7 +685,6 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
   let insertRoom: Statement;
   const insertMessageSql = 'INSERT INTO messages (room_key, seq, ts, sender_id, sender_name, client_id, text) VALUES (?, ?, ?, ?, ?, ?, ?)';
   let insertMessage: Statement;
-  let countWritten: Statement;
   let selectAfter: Statement;
   let selectBefore: Statement;
   let selectByClient: Statement;
@@ -689,7 +692,6 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
     for (const row of database.all('SELECT room_key, name FROM rooms')) names.set(fromSqlText(row.room_key), fromSqlText(row.name));
     insertRoom = prepare('INSERT OR IGNORE INTO rooms (room_key, name, created_at) VALUES (?, ?, ?)');
     insertMessage = prepare(insertMessageSql);
-    countWritten = prepare("UPDATE host_state SET value = CAST(value AS INTEGER) + ? WHERE key = 'messages_written'");
     selectAfter = prepare('SELECT * FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?');
     selectBefore = prepare('SELECT * FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
     // INDEXED BY: SQLite's planner otherwise prefers the primary key's
@@ -791,7 +793,6 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
             toSqlText(message.text),
           ]);
         }
-        countWritten.run([batch.length]);
         database.exec('COMMIT');
       } catch (error) {
         if (database.inTransaction) database.exec('ROLLBACK');

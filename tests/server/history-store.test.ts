@@ -96,11 +96,11 @@ describe('openHistoryStore', () => {
     const objects = inspect(path, (db) =>
       db.all("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").map((row) => `${String(row.type)} ${String(row.name)}`),
     );
-    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms']);
+    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms', 'trigger messages_deleted']);
     // Closed cleanly: the history id stays, and the host is marked as not running.
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT key FROM host_state WHERE key <> 'boot' ORDER BY key").map((row) => String(row.key))),
-      ['history_id', 'messages_written', 'open'],
+      ['history_id', 'messages_deleted', 'open'],
     );
     assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'open'")?.value)), '0');
     assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
@@ -446,7 +446,7 @@ describe('openHistoryStore', () => {
       inspect(path, (db) => db.all('SELECT DISTINCT typeof(room_key) AS a, typeof(text) AS b, typeof(client_id) AS c FROM messages').map((row) => `${String(row.a)} ${String(row.b)} ${String(row.c)}`)),
       ['blob blob blob'],
     );
-    assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'messages_written'")?.value)), '5');
+    assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'messages_deleted'")?.value)), '0');
     assert.equal(inspect(path, (db) => String(db.get('PRAGMA integrity_check')?.integrity_check)), 'ok');
     const reopened = openHistoryStore(path);
     assert.equal(reopened.after('lobby', 4, 10)[0]?.text, 'new\0line');
@@ -526,6 +526,19 @@ describe('openHistoryStore', () => {
         assert.ok(error.message.includes(`another history (${otherId})`), error.message);
         return true;
       });
+    });
+
+    it('does not take deleted old messages (retention) for lost history', () => {
+      const path = freshPath();
+      historyOf(path, 10);
+      // As a retention step would, with plain SQL: the six oldest go.
+      inspect(path, (db) => db.run('DELETE FROM messages WHERE seq <= 6'));
+      const store = openHistoryStore(path);
+      try {
+        assert.deepEqual(seqs(store.after('lobby', 0, 100)), [7, 8, 9, 10]);
+      } finally {
+        store.close();
+      }
     });
 
     it('lets a file whose record counts no message start anew, and replaces a record it cannot read', () => {
