@@ -4,11 +4,13 @@
  * messages, a full disk on a small tmpfs, a read-only data folder), each a
  * sentence on stderr with exit code 1 and the stack trace only at debug
  * level. Every run gets its own temporary data folder (`--data`): no test
- * touches the user's real history. The tmpfs cases mount and unmount (root).
+ * touches the user's real history. The tmpfs cases mount and unmount, and
+ * the permission case runs the host as the user nobody (the tests run as
+ * root).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +76,30 @@ function assertStartRefused(result: { code: number | string; stdout: string; std
   assert.match(result.stderr, /^lanchat-host: [^\n]+\n$/, 'one line');
   assert.doesNotMatch(result.stderr, /unexpected error|^\s+at /m);
   return result.stderr;
+}
+
+/** The uid and gid of `nobody`. */
+const NOBODY = 65_534;
+
+/** Runs the CLI to completion as the unprivileged user nobody. */
+async function runAsNobody(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', HOME: tmpdir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: NOBODY,
+    gid: NOBODY,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await withTimeout(
+    new Promise<number | string>((resolve) => child.once('exit', (exitCode, signal) => resolve(signal ?? exitCode ?? 'unknown'))),
+    PROCESS_TIMEOUT_MS,
+    'lanchat-host as nobody to exit',
+  ).finally(() => child.kill('SIGKILL'));
+  return { code, stdout, stderr };
 }
 
 /** Runs the CLI to completion. */
@@ -224,6 +250,23 @@ describe('lanchat-host CLI', () => {
       });
     });
 
+    it('says permission denied, naming the data file, to a host run by a user who may not write the folder', async () => {
+      // A real unprivileged user (nobody): root may write anywhere.
+      const dir = mkdtempSync(join(tmpdir(), 'lanchat-cli-permission-'));
+      try {
+        chmodSync(dir, 0o755);
+        const existing = join(dir, 'kept', 'history.sqlite');
+        await writeHistory(existing, ['kept']);
+        for (const data of [existing, join(dir, 'kept', 'new.sqlite'), join(dir, 'missing', 'history.sqlite')]) {
+          const result = await runAsNobody(['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', data]);
+          const stderr = assertStartRefused(result);
+          assert.ok(stderr.startsWith(`lanchat-host: Cannot write the history file ${data} (permission denied)`), stderr);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('keeps a text with NUL characters byte-exact across a restart', async () => {
       const data = join(tempRoot, 'nul', 'history.sqlite');
       const texts = ['before\0after', '\0', 'a\0b\0c'];
@@ -251,7 +294,8 @@ describe('lanchat-host CLI', () => {
       assert.ok(dataHome.startsWith(tmpdir()) && !dataHome.startsWith(homedir()), `XDG_DATA_HOME is ${dataHome || 'unset'}`);
       const run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web']);
       const expected = join(dataHome, 'lanchat', 'history.sqlite');
-      await waitForStdout(run, /^ {2}history: .+$/m);
+      // The last start-up line: the host handles SIGTERM from here on.
+      await waitForStdout(run, /join at http:\/\/\S+\n/);
       assert.ok(run.stdout().includes(`  history: ${expected}\n`), run.stdout());
       assert.ok(statSync(expected).isFile());
       await stopHost(run);
