@@ -154,17 +154,22 @@ export function lockFile(realPath: string): LockResult {
   const name = lockName(dev, ino);
   if (heldHere.has(name)) return { locked: false, holderPid: process.pid, thisProcess: true };
   let server = bind(name);
-  if (server === undefined && isSocketFile() && askHolder(name) === -1) {
-    // The fallback's socket file of a process that is gone: nobody listens.
-    try {
-      unlinkSync(name);
-    } catch {
-      // Removed by another starter meanwhile: binding below decides.
+  let holderPid: number | undefined;
+  if (server === undefined && isSocketFile()) {
+    holderPid = askHolder(name);
+    if (holderPid === -1) {
+      // The fallback's socket file of a process that is gone: nobody listens.
+      try {
+        unlinkSync(name);
+      } catch {
+        // Removed by another starter meanwhile: binding below decides.
+      }
+      server = bind(name);
+      holderPid = undefined;
     }
-    server = bind(name);
   }
   if (server === undefined) {
-    const holderPid = askHolder(name);
+    holderPid ??= askHolder(name);
     return { locked: false, holderPid: holderPid !== undefined && holderPid > 0 ? holderPid : undefined, thisProcess: false };
   }
   heldHere.add(name);
