@@ -325,6 +325,17 @@ describe('openHistoryStore', () => {
     assert.equal(existsSync(`${path}.lock`), false);
   });
 
+  it('refuses a file that is not a database, naming it, and leaves it as it was', () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const garbage = 'this is not an SQLite database\n'.repeat(200);
+    writeFileSync(path, garbage);
+    assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
+    assert.equal(readFileSync(path, 'utf8'), garbage);
+    // Refused, the file is free for the next attempt (no lock kept).
+    assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
+  });
+
   it('refuses a second store on a file that is open, without disturbing the first', () => {
     const path = freshPath();
     const first = openHistoryStore(path);
