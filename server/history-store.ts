@@ -493,20 +493,31 @@ function chooseHistoryId(
   return renamed ? { historyId: randomUUID(), previous: stored, freshFrom } : { historyId: stored as string, previous: undefined, freshFrom };
 }
 
-/** Opens SQLite and brings the schema to {@link SCHEMA_VERSION}; the caller closes `db` on failure. */
+/**
+ * Opens SQLite on `file`, held exclusively, and refuses a newer schema;
+ * closes what it opened when it throws (the caller closes it after).
+ */
 function openDatabase(file: string, path: string): Database {
   const db = new Database(file);
-  // Before the first read, or a WAL file would need the shared memory the VFS lacks.
-  db.exec('PRAGMA locking_mode = EXCLUSIVE');
-  // Checked before anything writes: a newer LanChat's file is left as it was.
-  const version = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new HistoryStoreError(
-      'HISTORY_ERR_NEWER_SCHEMA',
-      path,
-      `The history file ${path} was written by a newer LanChat (schema ${version}; this one reads up to ${SCHEMA_VERSION}); update LanChat or choose another history file.`,
-    );
+  try {
+    // Before the first read, or a WAL file would need the shared memory the VFS lacks.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    // Checked before anything writes: a newer LanChat's file is left as it was.
+    const version = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new HistoryStoreError(
+        'HISTORY_ERR_NEWER_SCHEMA',
+        path,
+        `The history file ${path} was written by a newer LanChat (schema ${version}; this one reads up to ${SCHEMA_VERSION}); update LanChat or choose another history file.`,
+      );
+    }
+  } catch (error) {
+    try {
+      db.close();
+    } catch {
+      // The error that got us here is the one to report.
+    }
+    throw error;
   }
   return db;
 }

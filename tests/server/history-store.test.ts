@@ -332,7 +332,8 @@ describe('openHistoryStore', () => {
     writeFileSync(path, garbage);
     assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
     assert.equal(readFileSync(path, 'utf8'), garbage);
-    // Refused, the file is free for the next attempt (no lock kept).
+    // Refused, nothing is left open or locked.
+    assert.equal(existsSync(`${path}.lock`), false);
     assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
   });
 
