@@ -164,7 +164,14 @@ describe('one host per history file', () => {
       const pair = [startHost(file), startHost(file)];
       const outcomes = await Promise.all(
         pair.map((run) =>
-          Promise.race([listening(run).then(() => 'running' as const), run.exited.then((code) => `exited ${code}` as const)]),
+          // waitForStdout rejects when the process exits first: that outcome is its exit.
+          Promise.race([
+            listening(run).then(
+              () => 'running' as const,
+              async () => `exited ${await run.exited}` as const,
+            ),
+            run.exited.then((code) => `exited ${code}` as const),
+          ]),
         ),
       );
       const winner = pair[outcomes.indexOf('running')];
