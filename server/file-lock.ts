@@ -135,7 +135,11 @@ function askHolder(name: string): number | undefined {
     return undefined;
   }
   worker.unref();
-  Atomics.wait(view, 0, 0, LOCK_PROBE_TIMEOUT_MS);
+  try {
+    Atomics.wait(view, 0, 0, LOCK_PROBE_TIMEOUT_MS);
+  } catch {
+    // A thread that may not block (none LanChat runs the store on): no pid to name.
+  }
   void worker.terminate();
   if (Atomics.load(view, 0) !== 1) return undefined;
   const pid = Atomics.load(view, 1);
