@@ -13,9 +13,16 @@
  * `xvfb-run -a`. The Electron runtime comes from ELECTRON_OVERRIDE_DIST_PATH
  * or, when that is unset and the official binary is missing, from
  * scripts/provision-electron.mjs.
+ *
+ * The run gets a fresh XDG_DATA_HOME and XDG_CONFIG_HOME (removed
+ * afterwards): a test that forgets its own temporary folder still never
+ * touches the user's history (~/.local/share/lanchat) or settings
+ * (~/.config). HOME and XDG_CACHE_HOME stay: the Electron runtime is cached
+ * there.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +63,8 @@ if (files.length === 0) {
 }
 
 const needsDisplay = files.some((file) => kindOf(file) === 'e2e');
-const env = { ...process.env };
+const xdgRoot = mkdtempSync(join(tmpdir(), 'lanchat-tests-xdg-'));
+const env = { ...process.env, XDG_DATA_HOME: join(xdgRoot, 'data'), XDG_CONFIG_HOME: join(xdgRoot, 'config') };
 if (needsDisplay && !env.ELECTRON_OVERRIDE_DIST_PATH) {
   const provision = spawnSync(process.execPath, [join(root, 'scripts', 'provision-electron.mjs'), '--print-path'], {
     cwd: root,
@@ -81,4 +89,5 @@ const nodeArgs = [
 ];
 const command = needsDisplay && !env.DISPLAY ? ['xvfb-run', ['-a', '--server-args=-screen 0 1280x900x24', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
 const result = spawnSync(command[0], command[1], { cwd: root, env, stdio: 'inherit' });
+rmSync(xdgRoot, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -79,12 +79,16 @@ function isUnder(pathname: string, prefix: string): boolean {
  * Creates a chat host. Nothing listens until {@link ChatServer.start}.
  *
  * @throws TypeError for invalid or contradictory options
+ * @throws HistoryStoreError when the history file cannot be used (its `code` says why)
  * @public
  */
 export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const config: ResolvedOptions = resolveOptions(options);
   const { logger } = config;
-  const store: HistoryStore = openHistoryStore(config.dataPath);
+  const store: HistoryStore = openHistoryStore(config.dataPath, {
+    freshHistory: config.freshHistory,
+    onWarning: (message) => logger.warn(message),
+  });
   const committer = new GroupCommitter(store, logger);
   const rooms = new RoomRegistry(
     { maxHistory: config.maxHistoryPerRoom, maxRooms: config.maxRooms, defaultMaxMembers: config.maxMembersPerRoom },

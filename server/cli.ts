@@ -3,7 +3,9 @@
  * Electron. `npm run host -- --port 8080 --room lobby`.
  *
  * Exit codes: 0 after a clean shutdown, 1 when the host cannot start (port
- * busy, no permission), 2 for a bad command line.
+ * busy, no permission, history file unusable: one sentence naming the file
+ * and what to do; the stack trace only with `--log-level debug`), 2 for a
+ * bad command line.
  *
  * @public
  */
@@ -14,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 import { createChatServer } from './chat-server';
 import { DEFAULT_BIND_ADDRESS, DEFAULT_PORT } from './constants';
-import { HostStartError } from './errors';
+import { HistoryStoreError, HostStartError } from './errors';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
 
@@ -50,6 +52,9 @@ const USAGE = `Usage: lanchat-host [options]
   --data <file>         SQLite file with the rooms' history (default:
                         $XDG_DATA_HOME/lanchat/history.sqlite, i.e.
                         ~/.local/share/lanchat/history.sqlite); ':memory:' keeps none
+  --fresh-history       start even though the history file lost messages its record
+                        (<file>.record.json) says it held: begin a new history with
+                        what the file holds
   --web-root <dir>      built web client to serve at / (default: the bundled one)
   --no-web              serve no web client
   --log-level <level>   debug | info | warn | error (default info)
@@ -58,6 +63,15 @@ const USAGE = `Usage: lanchat-host [options]
 `;
 
 class UsageError extends Error {}
+
+/** Whether `--log-level debug` was given: only then do start-up failures show their stack trace. */
+let debugLogging = false;
+
+/** A start-up failure for people: its one sentence, and the stack trace only at debug level. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return debugLogging && error.stack ? `${error.message}\n${error.stack}` : error.message;
+}
 
 function integerOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -122,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
         'sockjs-session-cookie': { type: 'boolean' },
         'sockjs-test-services': { type: 'boolean' },
         data: { type: 'string' },
+        'fresh-history': { type: 'boolean' },
         'web-root': { type: 'string' },
         'no-web': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -143,6 +158,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  debugLogging = logLevel === 'debug';
   let server;
   try {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -170,6 +186,7 @@ async function main(argv: string[]): Promise<number> {
       },
       sockjsTestServices: values['sockjs-test-services'],
       dataPath: values.data ?? defaultDataPath(),
+      freshHistory: values['fresh-history'],
       webRoot: values['no-web'] ? undefined : (values['web-root'] ?? join(__dirname, '..', 'renderer')),
       logger: createConsoleLogger(logLevel),
       version,
@@ -178,6 +195,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || error instanceof TypeError) {
       process.stderr.write(`lanchat-host: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof HistoryStoreError) {
+      process.stderr.write(`lanchat-host: ${describeFailure(error)}\n`);
+      return EXIT_START_FAILED;
     }
     throw error;
   }
@@ -218,7 +239,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`lanchat-host: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
+    const hint = debugLogging ? '' : ' (run with --log-level debug for the details)';
+    process.stderr.write(`lanchat-host: could not start: ${describeFailure(error)}${hint}\n`);
+    process.exitCode = EXIT_START_FAILED;
   },
 );

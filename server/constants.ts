@@ -94,3 +94,17 @@ export const DEFAULT_SEND_BUFFER_BYTES = 512 * 1024;
 
 /** How long one client's send queue may stay backed up before it counts as a slow consumer (sendTimeLimit). */
 export const DEFAULT_SEND_TIME_LIMIT_MS = 10_000;
+
+/**
+ * How long a refused history store waits for the lock's holder to say its
+ * pid (the refusal names it). The holder answers from its event loop, which
+ * may be busy starting up on a loaded machine; only a refusal waits.
+ */
+export const LOCK_PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * The history record beside the database is rewritten at most this often
+ * after flushes (besides at open and at a clean close): a machine crash can
+ * leave it this far behind, which only makes it less strict, never wrong.
+ */
+export const HISTORY_RECORD_INTERVAL_MS = 2_000;

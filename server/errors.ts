@@ -35,3 +35,45 @@ export class HostStartError extends Error {
     this.port = port;
   }
 }
+
+/**
+ * Why the history file cannot be used. Every code comes with one sentence
+ * naming the file and what to do, the same in the CLI and the desktop app.
+ * Update the README's error table too.
+ * @public
+ */
+export type HistoryErrorCode =
+  /** Another LanChat host (or this process) has the file open. */
+  | 'HISTORY_ERR_LOCKED'
+  /** The file has more than one hard link: its write-ahead log could be missed under another name. */
+  | 'HISTORY_ERR_HARD_LINKED'
+  /** The file or its folder cannot be written (read-only file system, no permission). */
+  | 'HISTORY_ERR_READ_ONLY'
+  /** The disk holding the file is full. */
+  | 'HISTORY_ERR_NO_SPACE'
+  /** The file lost messages its record beside it says it held (truncated, replaced, restored). */
+  | 'HISTORY_ERR_LOST'
+  /** The file was written by a newer LanChat. */
+  | 'HISTORY_ERR_NEWER_SCHEMA'
+  /** The file is not a readable SQLite database. */
+  | 'HISTORY_ERR_CORRUPT'
+  /** Any other failure to read or write the file. */
+  | 'HISTORY_ERR_IO';
+
+/**
+ * The history store could not be opened. `message` is one sentence for
+ * people; `code` is for programs (the desktop host picks its text by it).
+ * @public
+ */
+export class HistoryStoreError extends Error {
+  readonly code: HistoryErrorCode;
+  /** The history file, as given. */
+  readonly path: string;
+
+  constructor(code: HistoryErrorCode, path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HistoryStoreError';
+    this.code = code;
+    this.path = path;
+  }
+}

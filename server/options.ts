@@ -92,6 +92,14 @@ export interface ChatServerOptions {
    * the desktop app always give a file. @default ':memory:'
    */
   dataPath?: string;
+  /**
+   * Start even though the history file lost messages its record says it
+   * held (emptied, replaced, restored from an older copy): the host begins a
+   * new history (new history id) with what the file holds. Without it such
+   * a file is refused with `HISTORY_ERR_LOST`. No effect when nothing was
+   * lost. CLI: `--fresh-history`. @default false
+   */
+  freshHistory?: boolean;
   /** Longest message text in UTF-8 bytes. @default 8192 */
   maxTextBytes?: number;
   /** Largest WebSocket frame in bytes on the raw endpoint (over it: close 1009). @default 65536 */
@@ -142,6 +150,7 @@ export interface ResolvedOptions {
   allowedOrigins: AllowedOrigins;
   webRoot: string | undefined;
   dataPath: string;
+  freshHistory: boolean;
   maxTextBytes: number;
   maxFrameBytes: number;
   maxConnections: number;
@@ -208,6 +217,7 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     host: DEFAULT_BIND_ADDRESS,
     webRoot: undefined,
     dataPath: IN_MEMORY,
+    freshHistory: false,
     maxTextBytes: DEFAULT_MAX_TEXT_BYTES,
     maxFrameBytes: MAX_FRAME_BYTES,
     maxConnections: DEFAULT_MAX_CONNECTIONS,

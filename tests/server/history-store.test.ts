@@ -1,24 +1,27 @@
 /**
  * The SQLite history store on a real file in a temporary directory: schema,
- * appends and reads, reopening, atomic batches, closing, schema versions,
- * one process per file, stale locks, and a host process killed with
- * SIGKILL in the middle of a commit and of a checkpoint.
+ * appends and reads, reopening, atomic batches, closing, schema versions and
+ * their migration, NUL characters, one process per file, stale locks, the
+ * history record beside the file, a failed flush, and a host process killed
+ * with SIGKILL in the middle of a commit and of a checkpoint.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { Database } from 'node-sqlite3-wasm';
 
+import { HistoryStoreError, type HistoryErrorCode } from '../../server/errors';
 import { IN_MEMORY, openHistoryStore, type HistoryStore } from '../../server/history-store';
 import type { ChatMessage } from '../../server/protocol';
 import { withTimeout } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const STORE_MODULE = join(ROOT, 'server', 'history-store.ts');
+const CONSTANTS_MODULE = join(ROOT, 'server', 'constants.ts');
 /** Starting a child process through tsx takes a while on a loaded machine. */
 const PROCESS_TIMEOUT_MS = 20_000;
 
@@ -70,6 +73,16 @@ function inspect<T>(path: string, read: (db: Database) => T): T {
   }
 }
 
+/** An assert.throws check: a HistoryStoreError with this code whose message names `path`. */
+function isHistoryError(code: HistoryErrorCode, path: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof HistoryStoreError, String(error));
+    assert.equal(error.code, code);
+    assert.ok(error.message.includes(path), error.message);
+    return true;
+  };
+}
+
 function seqs(messages: ChatMessage[]): number[] {
   return messages.map((entry) => entry.seq);
 }
@@ -83,14 +96,14 @@ describe('openHistoryStore', () => {
     const objects = inspect(path, (db) =>
       db.all("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").map((row) => `${String(row.type)} ${String(row.name)}`),
     );
-    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms']);
+    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms', 'trigger messages_deleted']);
     // Closed cleanly: the history id stays, and the host is marked as not running.
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT key FROM host_state WHERE key <> 'boot' ORDER BY key").map((row) => String(row.key))),
-      ['history_id', 'open'],
+      ['history_id', 'messages_deleted', 'open'],
     );
     assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'open'")?.value)), '0');
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 1);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
     const columns = inspect(path, (db) => db.all('PRAGMA table_info(messages)').map((row) => String(row.name)));
     assert.deepEqual(columns, ['room_key', 'seq', 'ts', 'sender_id', 'sender_name', 'client_id', 'text']);
   });
@@ -287,19 +300,24 @@ describe('openHistoryStore', () => {
 
   it('refuses a file with a newer schema version and leaves it as it was', () => {
     const path = freshPath();
-    // A future LanChat's file: another layout, user_version 2.
+    // A future LanChat's file: another layout, user_version 99.
     openHistoryStore(path).close();
     inspect(path, (db) => {
       db.exec('DROP TABLE messages');
       db.exec('CREATE TABLE messages_v2 (id INTEGER PRIMARY KEY, body TEXT)');
       db.exec("INSERT INTO messages_v2 (body) VALUES ('from the future')");
-      db.exec('PRAGMA user_version = 2');
+      db.exec('PRAGMA user_version = 99');
     });
     const before = inspect(path, (db) => db.all("SELECT name FROM sqlite_master ORDER BY name").map((row) => String(row.name)));
 
-    assert.throws(() => openHistoryStore(path), /schema 2/);
+    assert.throws(() => openHistoryStore(path), (error: unknown) => {
+      assert.ok(error instanceof HistoryStoreError);
+      assert.equal(error.code, 'HISTORY_ERR_NEWER_SCHEMA');
+      assert.match(error.message, new RegExp(`${path}.*schema 99`));
+      return true;
+    });
 
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 99);
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT name FROM sqlite_master ORDER BY name").map((row) => String(row.name))),
       before,
@@ -307,12 +325,28 @@ describe('openHistoryStore', () => {
     assert.equal(existsSync(`${path}.lock`), false);
   });
 
+  it('refuses a file that is not a database, naming it, and leaves it as it was', () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const garbage = 'this is not an SQLite database\n'.repeat(200);
+    writeFileSync(path, garbage);
+    assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
+    assert.equal(readFileSync(path, 'utf8'), garbage);
+    // Refused, nothing is left open or locked.
+    assert.equal(existsSync(`${path}.lock`), false);
+    assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_CORRUPT', path));
+  });
+
   it('refuses a second store on a file that is open, without disturbing the first', () => {
     const path = freshPath();
     const first = openHistoryStore(path);
     try {
       first.ensureRoom('lobby', 'Lobby', 1);
-      assert.throws(() => openHistoryStore(path), /locked/);
+      assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_LOCKED', path));
+      // Under another name of the same file too.
+      const link = join(dirname(path), 'link.sqlite');
+      symlinkSync(path, link);
+      assert.throws(() => openHistoryStore(link), isHistoryError('HISTORY_ERR_LOCKED', link));
       appendRange(first, 'lobby', 'Lobby', 1, 2);
       assert.deepEqual(seqs(first.after('lobby', 0, 10)), [1, 2]);
     } finally {
@@ -322,29 +356,296 @@ describe('openHistoryStore', () => {
     assert.equal(existsSync(`${path}.lock-owner`), false);
   });
 
-  it('clears a lock left by a process that is gone, and only such a lock', () => {
+  it('clears what a killed host or an older LanChat left beside the file, whatever pid it names, once it holds the lock', () => {
     const path = freshPath();
     openHistoryStore(path).close();
-    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
-    assert.ok(deadPid !== undefined && deadPid > 0);
-
-    // A lock directory nobody claims: left alone.
+    // node-sqlite3-wasm's lock directory and the old pid file, naming a live
+    // process (this test's parent): the pid proves nothing, the OS lock does.
     mkdirSync(`${path}.lock`);
-    assert.throws(() => openHistoryStore(path), /locked/);
-    assert.ok(existsSync(`${path}.lock`));
-
-    // Claimed by a live process (this test's parent): left alone.
     writeFileSync(`${path}.lock-owner`, `${process.ppid}\n`);
-    assert.throws(() => openHistoryStore(path), /locked/);
-    assert.ok(existsSync(`${path}.lock`));
-    assert.equal(readFileSync(`${path}.lock-owner`, 'utf8').trim(), String(process.ppid));
-
-    // Claimed by a process that has exited: stale, cleared.
-    writeFileSync(`${path}.lock-owner`, `${deadPid}\n`);
     const store = openHistoryStore(path);
-    assert.equal(readFileSync(`${path}.lock-owner`, 'utf8').trim(), String(process.pid));
+    assert.equal(existsSync(`${path}.lock-owner`), false);
     store.close();
     assert.equal(existsSync(`${path}.lock`), false);
+  });
+
+  it('refuses a file with a second hard link, naming both the problem and the file', () => {
+    const path = freshPath();
+    openHistoryStore(path).close();
+    const other = join(dirname(path), 'other-name.sqlite');
+    linkSync(path, other);
+    for (const name of [path, other]) {
+      assert.throws(() => openHistoryStore(name), (error: unknown) => {
+        assert.ok(error instanceof HistoryStoreError);
+        assert.equal(error.code, 'HISTORY_ERR_HARD_LINKED');
+        assert.match(error.message, /2 hard links/);
+        assert.ok(error.message.includes(name));
+        return true;
+      });
+    }
+    rmSync(other);
+    openHistoryStore(path).close();
+  });
+
+  it('stores every string byte-exact, NUL characters included, across a reopen', () => {
+    const path = freshPath();
+    const room = 'ro\0om';
+    const first = message('Ro\0om', 1, { text: 'before\0after', clientId: 'same\0a', from: { id: 'id\0x', name: 'Ann\0Bob' } });
+    const second = message('Ro\0om', 2, { text: '\0\0', clientId: 'same\0b', from: { id: 'id\0y', name: 'Ann\0Bob' } });
+    // A leading U+FEFF is text, not a byte-order mark.
+    const third = message('Ro\0om', 3, { text: '\uFEFFbom \u{1F600} end\0', clientId: 'same', from: { id: 'id', name: 'Ann' } });
+    const store = openHistoryStore(path);
+    store.ensureRoom(room, 'Ro\0om', 1);
+    store.appendBatch([first, second, third].map((entry) => ({ roomKey: room, message: entry })));
+    store.close();
+
+    const again = openHistoryStore(path);
+    try {
+      assert.deepEqual(again.after(room, 0, 10), [first, second, third]);
+      assert.deepEqual(again.rooms(), [{ name: 'Ro\0om', lastSeq: 3 }]);
+      // Ids that differ only after a NUL are different ids.
+      assert.deepEqual(again.findByClientId(room, 'Ann\0Bob', 'same\0a'), first);
+      assert.deepEqual(again.findByClientId(room, 'ann\0bob', 'same\0b'), second);
+      assert.deepEqual(again.findByClientId(room, 'Ann', 'same'), third);
+      assert.equal(again.findByClientId(room, 'Ann', 'same\0c'), undefined);
+      assert.deepEqual(again.after('ro', 0, 10), [], 'a room key cut at its NUL is another room');
+    } finally {
+      again.close();
+    }
+  });
+
+  it('migrates a schema-1 file written by the old store: every row kept, strings as bytes, history id kept', () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    // The schema-1 layout and contents exactly as LanChat 0.1 wrote them.
+    const old = new Database(path);
+    old.exec('PRAGMA locking_mode = EXCLUSIVE');
+    old.exec('PRAGMA journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE rooms (room_key TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE messages (
+        room_key TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, sender_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL, client_id TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (room_key, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX messages_by_client ON messages (room_key, client_id);
+      CREATE TABLE host_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO rooms VALUES ('lobby', 'Lobby', 1), ('quiet', 'Quiet', 2);
+      INSERT INTO host_state VALUES ('history_id', 'old-history-id'), ('open', '0'), ('boot', 'id:old');
+      PRAGMA user_version = 1;
+    `);
+    const written = [1, 2, 3, 4].map((seq) => message('Lobby', seq));
+    for (const entry of written) {
+      old.run('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)', ['lobby', entry.seq, entry.ts, entry.from.id, entry.from.name, entry.clientId, entry.text]);
+    }
+    old.close();
+
+    const store = openHistoryStore(path);
+    try {
+      assert.equal(store.historyId, 'old-history-id');
+      assert.deepEqual(store.after('lobby', 0, 10), written);
+      assert.deepEqual(store.findByClientId('lobby', 'ann', 'client-3'), written[2]);
+      assert.deepEqual([...store.rooms()].sort((a, b) => a.name.localeCompare(b.name)), [
+        { name: 'Lobby', lastSeq: 4 },
+        { name: 'Quiet', lastSeq: 0 },
+      ]);
+      // It goes on where the old file stopped, NUL and all.
+      store.appendBatch([{ roomKey: 'lobby', message: message('Lobby', 5, { text: 'new\0line' }) }]);
+    } finally {
+      store.close();
+    }
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
+    assert.deepEqual(
+      inspect(path, (db) => db.all('SELECT DISTINCT typeof(room_key) AS a, typeof(text) AS b, typeof(client_id) AS c FROM messages').map((row) => `${String(row.a)} ${String(row.b)} ${String(row.c)}`)),
+      ['blob blob blob'],
+    );
+    assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'messages_deleted'")?.value)), '0');
+    assert.equal(inspect(path, (db) => String(db.get('PRAGMA integrity_check')?.integrity_check)), 'ok');
+    const reopened = openHistoryStore(path);
+    assert.equal(reopened.after('lobby', 4, 10)[0]?.text, 'new\0line');
+    reopened.close();
+  });
+
+  describe('the history record beside the file', () => {
+    /** A file that held `count` messages of room lobby, closed cleanly; its history id. */
+    function historyOf(path: string, count: number): string {
+      const store = openHistoryStore(path);
+      store.ensureRoom('lobby', 'Lobby', 1);
+      if (count > 0) appendRange(store, 'lobby', 'Lobby', 1, count);
+      const { historyId } = store;
+      store.close();
+      return historyId;
+    }
+
+    it('is written at open and at a clean close, counting what the file holds', () => {
+      const path = freshPath();
+      const historyId = historyOf(path, 7);
+      const record = JSON.parse(readFileSync(`${path}.record.json`, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(record, { format: 1, historyId, durableMessages: 7, rooms: { lobby: 7 } });
+    });
+
+    it('refuses a file truncated to 0 bytes, naming both files; --fresh-history starts a new history, which then opens as usual', () => {
+      const path = freshPath();
+      const historyId = historyOf(path, 30);
+      truncateSync(path, 0);
+      assert.throws(() => openHistoryStore(path), (error: unknown) => {
+        assert.ok(error instanceof HistoryStoreError);
+        assert.equal(error.code, 'HISTORY_ERR_LOST');
+        assert.ok(error.message.includes(path), error.message);
+        assert.ok(error.message.includes(`${path}.record.json`), error.message);
+        assert.match(error.message, /30 messages/);
+        return true;
+      });
+      assert.equal(statSync(path).size, 0, 'the refused file is left as it was');
+
+      const fresh = openHistoryStore(path, { freshHistory: true });
+      const freshId = fresh.historyId;
+      assert.notEqual(freshId, historyId);
+      assert.deepEqual(fresh.rooms(), []);
+      fresh.close();
+      const later = openHistoryStore(path);
+      assert.equal(later.historyId, freshId);
+      later.close();
+    });
+
+    it('refuses a file that was deleted, without creating it again', () => {
+      const path = freshPath();
+      historyOf(path, 2);
+      rmSync(path);
+      assert.throws(() => openHistoryStore(path), isHistoryError('HISTORY_ERR_LOST', path));
+      assert.equal(existsSync(path), false);
+    });
+
+    it('refuses an older copy of the file and another history put in its place', () => {
+      const path = freshPath();
+      const older = join(dirname(path), 'older-copy.sqlite');
+      historyOf(path, 3);
+      copyFileSync(path, older);
+      const store = openHistoryStore(path);
+      appendRange(store, 'lobby', 'Lobby', 4, 6);
+      store.close();
+      copyFileSync(older, path);
+      assert.throws(() => openHistoryStore(path), (error: unknown) => {
+        assert.ok(error instanceof HistoryStoreError && error.code === 'HISTORY_ERR_LOST');
+        assert.match(error.message, /holds 3 messages.*records 6 messages/);
+        return true;
+      });
+
+      const elsewhere = freshPath();
+      const otherId = historyOf(elsewhere, 9);
+      copyFileSync(elsewhere, path);
+      assert.throws(() => openHistoryStore(path), (error: unknown) => {
+        assert.ok(error instanceof HistoryStoreError && error.code === 'HISTORY_ERR_LOST');
+        assert.ok(error.message.includes(`another history (${otherId})`), error.message);
+        return true;
+      });
+    });
+
+    it('does not take deleted old messages (retention) for lost history', () => {
+      const path = freshPath();
+      historyOf(path, 10);
+      // As a retention step would, with plain SQL: the six oldest go.
+      inspect(path, (db) => db.run('DELETE FROM messages WHERE seq <= 6'));
+      const store = openHistoryStore(path);
+      try {
+        assert.deepEqual(seqs(store.after('lobby', 0, 100)), [7, 8, 9, 10]);
+      } finally {
+        store.close();
+      }
+    });
+
+    it('lets a file whose record counts no message start anew, and replaces a record it cannot read', () => {
+      const path = freshPath();
+      historyOf(path, 0);
+      truncateSync(path, 0);
+      openHistoryStore(path).close();
+
+      writeFileSync(`${path}.record.json`, 'not json');
+      const warnings: string[] = [];
+      const store = openHistoryStore(path, { onWarning: (text) => warnings.push(text) });
+      store.close();
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0]?.includes(`${path}.record.json`));
+      assert.equal((JSON.parse(readFileSync(`${path}.record.json`, 'utf8')) as { format: number }).format, 1);
+    });
+
+    it('does not refuse after a machine crash lost only the unflushed tail of the log (new history id, flushed messages there)', async () => {
+      const path = freshPath();
+      const { historyId } = (() => {
+        const store = openHistoryStore(path);
+        const id = store.historyId;
+        store.close();
+        return { historyId: id };
+      })();
+      // A real host: 1–3 flushed and counted by the record, 4–6 written, then killed.
+      const output = await runStoreProcess(path, `
+        store.ensureRoom('lobby', 'Lobby', 1);
+        store.appendBatch([1, 2, 3].map(entry));
+        store.sync((error) => {
+          if (error) throw error;
+          const walSize = fs.statSync(dbPath + '-wal').size;
+          const poll = setInterval(() => {
+            const record = JSON.parse(fs.readFileSync(dbPath + '.record.json', 'utf8'));
+            if (record.durableMessages < 3) return;
+            clearInterval(poll);
+            store.appendBatch([4, 5, 6].map(entry));
+            fs.writeSync(1, 'wal ' + walSize + '\\n');
+            // Time for any record write that would (wrongly) count 4–6.
+            setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2 * recordIntervalMs + 500);
+          }, 20);
+        });
+      `);
+      const walSize = Number(/^wal (\d+)$/m.exec(output)?.[1]);
+      assert.ok(statSync(`${path}-wal`).size > walSize, 'messages 4–6 are in the log');
+      // The machine crash: the log loses the frames that were never flushed.
+      truncateSync(`${path}-wal`, walSize);
+      const afterCrash = openHistoryStore(path, { boot: 'id:after-the-crash' });
+      try {
+        assert.deepEqual(seqs(afterCrash.after('lobby', 0, 10)), [1, 2, 3]);
+        assert.notEqual(afterCrash.historyId, historyId, 'numbers 4–6 will go to other messages');
+      } finally {
+        afterCrash.close();
+      }
+    });
+
+    for (const lost of [false, true]) {
+      it(`after a failed flush, names the history anew at the next start ${lost ? 'when written messages are gone' : 'only if something is missing: here all is there, the id stays'}`, async () => {
+        const path = freshPath();
+        // A real host whose flush of 4–6 fails. Injected: fsync cannot be made to
+        // fail on this machine's disks, so the child's fs.fsync reports EIO for
+        // the log (the store's real code handles it).
+        const output = await runStoreProcess(path, `
+          store.ensureRoom('lobby', 'Lobby', 1);
+          store.appendBatch([1, 2, 3].map(entry));
+          store.sync((error) => {
+            if (error) throw error;
+            fs.writeSync(1, 'id ' + store.historyId + '\\nwal ' + fs.statSync(dbPath + '-wal').size + '\\n');
+            store.appendBatch([4, 5, 6].map(entry));
+            const realFsync = fs.fsync;
+            fs.fsync = (fd, done) => (fdPaths.get(fd) === dbPath + '-wal' ? setImmediate(done, Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })) : realFsync(fd, done));
+            store.sync((failure) => {
+              fs.writeSync(1, 'flush ' + (failure ? 'failed' : 'passed') + '\\n');
+              process.kill(process.pid, 'SIGKILL');
+            });
+          });
+        `);
+        assert.match(output, /^flush failed$/m);
+        const historyId = /^id (\S+)$/m.exec(output)?.[1];
+        const record = JSON.parse(readFileSync(`${path}.record.json`, 'utf8')) as { flushFailed?: unknown };
+        assert.deepEqual(record.flushFailed, { writtenMessages: 6, rooms: { lobby: 6 } });
+        // What the failed flush may have dropped: the frames of 4–6.
+        if (lost) truncateSync(`${path}-wal`, Number(/^wal (\d+)$/m.exec(output)?.[1]));
+        const next = openHistoryStore(path);
+        try {
+          assert.deepEqual(seqs(next.after('lobby', 0, 10)), lost ? [1, 2, 3] : [1, 2, 3, 4, 5, 6]);
+          if (lost) assert.notEqual(next.historyId, historyId);
+          else assert.equal(next.historyId, historyId);
+        } finally {
+          next.close();
+        }
+        // The note is settled: the next start keeps whatever id this one chose.
+        assert.equal((JSON.parse(readFileSync(`${path}.record.json`, 'utf8')) as { flushFailed?: unknown }).flushFailed, undefined);
+      });
+    }
   });
 
   for (const crashAt of ['log', 'database'] as const) {
@@ -486,4 +787,44 @@ async function crashHostDuring(crashAt: 'log' | 'database'): Promise<{ path: str
   }
   assert.equal(await withTimeout(exited, PROCESS_TIMEOUT_MS, 'the host process to die'), 'SIGKILL');
   return { path, committed: stdout.includes('committed 8') ? 8 : 3 };
+}
+
+/**
+ * Runs `script` in a real host process with the real store open on `path`
+ * (as `store`; also `fs`, `dbPath`, `fdPaths` (descriptor → path) and
+ * `entry(seq)`, a lobby message), until it SIGKILLs itself; its stdout.
+ */
+async function runStoreProcess(path: string, script: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
+      const fs = require('node:fs');
+      const dbPath = process.env.DB_PATH;
+      const fdPaths = new Map();
+      const open = fs.openSync;
+      fs.openSync = (file, ...rest) => { const fd = open(file, ...rest); fdPaths.set(fd, String(file)); return fd; };
+      const { openHistoryStore } = require(process.env.STORE_MODULE);
+      const { HISTORY_RECORD_INTERVAL_MS: recordIntervalMs } = require(process.env.CONSTANTS_MODULE);
+      const store = openHistoryStore(dbPath);
+      const entry = (seq) => ({ roomKey: 'lobby', message: { type: 'message', room: 'Lobby', seq, ts: seq, from: { id: 'a', name: 'Ann' }, clientId: 'c-' + seq, text: 'text ' + seq } });
+      ${script}
+      `,
+    ],
+    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DB_PATH: path, STORE_MODULE, CONSTANTS_MODULE }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const how = await withTimeout(
+    new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code)))),
+    PROCESS_TIMEOUT_MS,
+    'the host process to finish',
+  ).finally(() => child.kill('SIGKILL'));
+  assert.equal(how, 'SIGKILL', `stdout: ${stdout} stderr: ${stderr}`);
+  return stdout;
 }

@@ -50,6 +50,7 @@ describe('resolveOptions', () => {
           allowedOrigins: [],
           webRoot: undefined,
           dataPath: IN_MEMORY,
+          freshHistory: false,
           maxTextBytes: 8192,
           maxFrameBytes: 65536,
           maxConnections: 2048,
