@@ -35,7 +35,7 @@ import type { ChatMessage } from './protocol';
 export const IN_MEMORY = ':memory:';
 
 /** Schema version written to `PRAGMA user_version`; bump with a migration. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS rooms (
@@ -57,6 +57,21 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS host_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * Schema 2 (rooms engineer): a room's stored state besides its messages: the
+ * password verifier of a protected room (password-verifier.ts; never the
+ * password), and how far retention has deleted its history, so sequence
+ * numbers carry on after every message was pruned. A LanChat with schema 1
+ * refuses this file rather than reopening protected rooms unprotected.
+ */
+const SCHEMA_ROOM_STATE = `
+  CREATE TABLE IF NOT EXISTS room_state (
+    room_key       TEXT PRIMARY KEY,
+    verifier       TEXT,
+    pruned_through INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
 `;
 
@@ -126,6 +141,51 @@ export interface HistoryStore {
   sync(done: (error: Error | undefined) => void): void;
   /** Closes the database. Safe to call twice. */
   close(): void;
+
+  // --- Room lifecycle, protection and retention (rooms.ts, retention.ts) ---
+
+  /** A stored room's state, or undefined when no room has that key. */
+  roomInfo(roomKey: string): StoredRoomInfo | undefined;
+  /** Every stored room's key (retention walks them). */
+  roomKeys(): string[];
+  /** Stores (or, with undefined, removes) a room's password verifier; records the room too. */
+  setVerifier(roomKey: string, name: string, verifier: string | undefined, now: number): void;
+  /**
+   * Deletes the room if nothing about it is worth keeping: no message, no
+   * pruned history, no password. Returns whether it did.
+   */
+  deleteRoomIfUnused(roomKey: string): boolean;
+  /** Deletes every room {@link HistoryStore.deleteRoomIfUnused} would; returns how many. */
+  deleteUnusedRooms(): number;
+  /** Up to `limit` messages with `seq > afterSeq`, oldest first, as seq, ts and stored bytes only. */
+  messageSizes(roomKey: string, afterSeq: number, limit: number): MessageSize[];
+  /** Up to `limit` messages with `seq < beforeSeq`, newest first, as seq, ts and stored bytes only. */
+  messageSizesBefore(roomKey: string, beforeSeq: number, limit: number): MessageSize[];
+  /**
+   * Deletes the room's messages with `fromSeq <= seq <= throughSeq` and
+   * records that history now starts after `throughSeq` (callers delete a
+   * prefix, in bounded ranges). Returns how many messages it deleted.
+   */
+  prune(roomKey: string, fromSeq: number, throughSeq: number): number;
+}
+
+/** What {@link HistoryStore.roomInfo} reports. @public */
+export interface StoredRoomInfo {
+  name: string;
+  /** Highest sequence number ever given (stored, or pruned). */
+  lastSeq: number;
+  /** Every message with `seq <= prunedThrough` was deleted by retention (0: none). */
+  prunedThrough: number;
+  /** The password verifier of a protected room. */
+  verifier: string | undefined;
+}
+
+/** One message's size, for retention. @public */
+export interface MessageSize {
+  seq: number;
+  ts: number;
+  /** Stored bytes of its text and sender fields. */
+  bytes: number;
 }
 
 function toMessage(row: QueryResult, room: string): ChatMessage {
@@ -308,6 +368,7 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
   // message is written, so a machine crash can never lose it.
   db.exec('PRAGMA synchronous = FULL');
   db.exec(SCHEMA);
+  db.exec(SCHEMA_ROOM_STATE);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   const historyId = claimHistoryId(db, path, options.boot ?? currentBoot());
   db.exec('PRAGMA synchronous = NORMAL');
@@ -329,6 +390,16 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
   // room_key prefix and scans the whole room (measured: 1.1-1.3 ms per send
   // with a few thousand stored messages, against 27-42 µs with the index).
   const selectByClient = prepare('SELECT * FROM messages INDEXED BY messages_by_client WHERE room_key = ? AND client_id = ?');
+  const selectRoomInfo = prepare(
+    `SELECT r.name AS name, s.verifier AS verifier, s.pruned_through AS pruned_through,
+       (SELECT MAX(seq) FROM messages m WHERE m.room_key = r.room_key) AS last_seq
+     FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key WHERE r.room_key = ?`,
+  );
+  const upsertVerifier = prepare(
+    'INSERT INTO room_state (room_key, verifier) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET verifier = excluded.verifier',
+  );
+  const selectSizesAfter = prepare(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?`);
+  const selectSizesBefore = prepare(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`);
   let open = true;
   const wal = path === IN_MEMORY ? undefined : walFile(`${path}-wal`);
 
@@ -406,5 +477,80 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
       wal?.close();
       if (claimed) releaseLockClaim(path);
     },
+
+    // --- Room lifecycle, protection and retention (rooms.ts, retention.ts) ---
+
+    roomInfo(roomKey) {
+      const row = selectRoomInfo.get([roomKey]);
+      if (!row) return undefined;
+      const prunedThrough = Number(row.pruned_through ?? 0);
+      return {
+        name: String(row.name),
+        lastSeq: Math.max(Number(row.last_seq ?? 0), prunedThrough),
+        prunedThrough,
+        verifier: row.verifier === null || row.verifier === undefined ? undefined : String(row.verifier),
+      };
+    },
+    roomKeys() {
+      return db.all('SELECT room_key FROM rooms').map((row) => String(row.room_key));
+    },
+    setVerifier(roomKey, name, verifier, now) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        if (!names.has(roomKey)) insertRoom.run([roomKey, name, now]);
+        upsertVerifier.run([roomKey, verifier ?? null]);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+      names.set(roomKey, names.get(roomKey) ?? name);
+    },
+    deleteRoomIfUnused(roomKey) {
+      const deleted = db.run(`DELETE FROM rooms WHERE room_key = ? AND ${UNUSED_ROOM}`, [roomKey]).changes > 0;
+      if (deleted) {
+        db.run('DELETE FROM room_state WHERE room_key = ?', [roomKey]);
+        names.delete(roomKey);
+      }
+      return deleted;
+    },
+    deleteUnusedRooms() {
+      const keys = db.all(`SELECT room_key FROM rooms WHERE ${UNUSED_ROOM}`).map((row) => String(row.room_key));
+      for (const key of keys) this.deleteRoomIfUnused(key);
+      return keys.length;
+    },
+    messageSizes(roomKey, afterSeq, limit) {
+      return selectSizesAfter.all([roomKey, afterSeq, limit]).map(toSize);
+    },
+    messageSizesBefore(roomKey, beforeSeq, limit) {
+      return selectSizesBefore.all([roomKey, beforeSeq, limit]).map(toSize);
+    },
+    prune(roomKey, fromSeq, throughSeq) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const { changes } = db.run('DELETE FROM messages WHERE room_key = ? AND seq >= ? AND seq <= ?', [roomKey, fromSeq, throughSeq]);
+        db.run(
+          'INSERT INTO room_state (room_key, pruned_through) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET pruned_through = MAX(pruned_through, excluded.pruned_through)',
+          [roomKey, throughSeq],
+        );
+        db.exec('COMMIT');
+        return changes;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
   };
+}
+
+/** SQL condition: a room (alias-free, on `rooms`) with no message, no pruned history and no password. */
+const UNUSED_ROOM = `NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_key = rooms.room_key)
+  AND NOT EXISTS (SELECT 1 FROM room_state s WHERE s.room_key = rooms.room_key AND (s.verifier IS NOT NULL OR s.pruned_through > 0))`;
+
+/** Stored bytes of a message: text and sender fields (CAST: bytes, whether a column holds text or a blob). */
+const SIZE_COLUMNS =
+  'seq, ts, length(CAST(text AS BLOB)) + length(CAST(sender_name AS BLOB)) + length(CAST(sender_id AS BLOB)) + length(CAST(client_id AS BLOB)) AS bytes';
+
+function toSize(row: QueryResult): MessageSize {
+  return { seq: Number(row.seq), ts: Number(row.ts), bytes: Number(row.bytes) };
 }

@@ -83,14 +83,14 @@ describe('openHistoryStore', () => {
     const objects = inspect(path, (db) =>
       db.all("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").map((row) => `${String(row.type)} ${String(row.name)}`),
     );
-    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms']);
+    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table room_state', 'table rooms']);
     // Closed cleanly: the history id stays, and the host is marked as not running.
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT key FROM host_state WHERE key <> 'boot' ORDER BY key").map((row) => String(row.key))),
       ['history_id', 'open'],
     );
     assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'open'")?.value)), '0');
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 1);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
     const columns = inspect(path, (db) => db.all('PRAGMA table_info(messages)').map((row) => String(row.name)));
     assert.deepEqual(columns, ['room_key', 'seq', 'ts', 'sender_id', 'sender_name', 'client_id', 'text']);
   });
@@ -287,19 +287,19 @@ describe('openHistoryStore', () => {
 
   it('refuses a file with a newer schema version and leaves it as it was', () => {
     const path = freshPath();
-    // A future LanChat's file: another layout, user_version 2.
+    // A future LanChat's file: another layout, user_version 99.
     openHistoryStore(path).close();
     inspect(path, (db) => {
       db.exec('DROP TABLE messages');
       db.exec('CREATE TABLE messages_v2 (id INTEGER PRIMARY KEY, body TEXT)');
       db.exec("INSERT INTO messages_v2 (body) VALUES ('from the future')");
-      db.exec('PRAGMA user_version = 2');
+      db.exec('PRAGMA user_version = 99');
     });
     const before = inspect(path, (db) => db.all("SELECT name FROM sqlite_master ORDER BY name").map((row) => String(row.name)));
 
-    assert.throws(() => openHistoryStore(path), /schema 2/);
+    assert.throws(() => openHistoryStore(path), /schema 99/);
 
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 99);
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT name FROM sqlite_master ORDER BY name").map((row) => String(row.name))),
       before,
