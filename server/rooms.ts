@@ -569,6 +569,7 @@ export class RoomRegistry {
   readonly #storage: RoomStorage;
   readonly #now: () => number;
   #cachedBytes = 0;
+  #enforcing = false;
 
   constructor(limits: RegistryLimits, storage: RoomStorage, now: () => number) {
     this.#limits = limits;
@@ -638,6 +639,7 @@ export class RoomRegistry {
       maxBytes: this.#limits.maxHistoryBytes ?? Number.POSITIVE_INFINITY,
       onChange: (delta) => {
         this.#cachedBytes += delta;
+        if (delta > 0) this.enforceBudget();
       },
       now: this.#now,
     });
@@ -656,15 +658,20 @@ export class RoomRegistry {
     return [...this.#rooms.values()];
   }
 
-  /** Rooms in memory and configured rooms, for `/health`. */
+  /** The configured rooms (in configuration order), then the other rooms in memory, for `/health`. */
   summaries(): RoomSummary[] {
+    const summary = (room: Room): RoomSummary => ({ name: room.name, protected: room.isProtected, members: room.size, lastSeq: room.lastSeq });
     const list: RoomSummary[] = [];
-    for (const room of this.#rooms.values()) list.push({ name: room.name, protected: room.isProtected, members: room.size, lastSeq: room.lastSeq });
     for (const [key, configured] of this.#configured) {
-      if (this.#rooms.has(key)) continue;
+      const loaded = this.#rooms.get(key);
+      if (loaded) {
+        list.push(summary(loaded));
+        continue;
+      }
       const info = this.#storage.store.roomInfo(key);
       list.push({ name: configured.name, protected: info?.verifier !== undefined, members: 0, lastSeq: info?.lastSeq ?? 0 });
     }
+    for (const [key, room] of this.#rooms) if (!this.#configured.has(key)) list.push(summary(room));
     return list;
   }
 
@@ -704,7 +711,17 @@ export class RoomRegistry {
    */
   enforceBudget(): void {
     const budget = this.#limits.maxCachedBytes;
-    if (budget === undefined || this.#cachedBytes <= budget) return;
+    // Shrinking a window reports back through onChange: no re-entry.
+    if (budget === undefined || this.#cachedBytes <= budget || this.#enforcing) return;
+    this.#enforcing = true;
+    try {
+      this.#shrinkToBudget(budget);
+    } finally {
+      this.#enforcing = false;
+    }
+  }
+
+  #shrinkToBudget(budget: number): void {
     while (this.#cachedBytes > budget && this.#unloadOne(Number.POSITIVE_INFINITY)) {
       // Each pass removed one empty room.
     }

@@ -7,7 +7,7 @@ import { IN_MEMORY, openHistoryStore, type HistoryStore } from '../../server/his
 import { silentLogger } from '../../server/logger';
 import { createVerifier } from '../../server/password-verifier';
 import type { ChatMessage, Member } from '../../server/protocol';
-import { Room, RoomRegistry, type RegistryLimits, type RoomRules, type RoomStorage, type SubmitResult } from '../../server/rooms';
+import { Room, RoomRegistry, messageMemoryBytes, type RegistryLimits, type RoomRules, type RoomStorage, type SubmitResult } from '../../server/rooms';
 import { SharedFrame } from '../../server/shared-frame';
 
 /** The smallest ClientConnection: records what it is sent. */
@@ -599,5 +599,151 @@ describe('RoomRegistry', () => {
         ['b', 'a'],
       );
     });
+  });
+});
+
+describe('Room memory window (issue 12 item 5)', () => {
+  it('bounds the in-memory window by bytes as well as by messages, and still serves older ones from the store', async () => {
+    const big = 'x'.repeat(4_000);
+    const perMessage = messageMemoryBytes({ type: 'message', room: 'lobby', seq: 1, ts: 1, from: ann, clientId: 'a-1', text: big });
+    const storage = memoryStorage();
+    // Room for 1,000 messages, but only about three of these in bytes.
+    const room = Object.assign(new Room('lobby', 1_000, OPEN, storage, { maxBytes: perMessage * 3 + 10 }), { storage });
+    for (let index = 1; index <= 20; index += 1) submitNow(room, ann, `a-${index}`, big, index);
+    assert.equal(room.cachedMessages, 3);
+    assert.ok(room.cachedBytes <= perMessage * 3 + 10, `${room.cachedBytes} bytes cached`);
+    assert.deepEqual(
+      room.recentSince(0, 100).messages.map((message) => message.seq),
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
+    // A resend of a message that left the window is still recognised (through the store).
+    assert.equal(stored(submitNow(room, ann, 'a-2', big, 99)).duplicate, true);
+  });
+
+  it('bounds what one response carries in bytes, keeping the newest messages and saying older ones exist', async () => {
+    const room = newRoom('lobby', 100);
+    for (let index = 1; index <= 10; index += 1) submitNow(room, ann, `a-${index}`, 'y'.repeat(1_000), index);
+    const page = room.page(11, 10, 3_500);
+    assert.deepEqual(
+      page.messages.map((message) => message.seq),
+      [10],
+      'only what fits (at least one message, so paging always advances)',
+    );
+    assert.equal(page.hasMore, true);
+    const recent = room.recentSince(0, 10, 7_000);
+    assert.deepEqual(
+      recent.messages.map((message) => message.seq),
+      [9, 10],
+    );
+    assert.equal(recent.hasMore, true);
+  });
+
+  it('starts history after what retention pruned: no gaps, hasMore false before it, numbering carries on', async () => {
+    const storage = memoryStorage();
+    storage.store.ensureRoom('lobby', 'lobby', 0);
+    const room = newRoom('lobby', 100, OPEN, storage);
+    for (let index = 1; index <= 6; index += 1) submitNow(room, ann, `a-${index}`, `t${index}`, index);
+    assert.equal(storage.store.prune(room.key, 1, 4), 4);
+    room.pruned(4);
+    assert.deepEqual(room.recentSince(0, 100), { messages: room.recentSince(4, 100).messages, hasMore: false });
+    assert.deepEqual(
+      room.recentSince(0, 100).messages.map((message) => message.seq),
+      [5, 6],
+    );
+    assert.deepEqual(room.page(5, 10), { messages: [], hasMore: false });
+    // Everything pruned: the room comes back (restart) with its numbering, not from 1.
+    storage.store.prune(room.key, 5, 6);
+    const again = newRoom('lobby', 100, OPEN, memoryStorage(storage.store));
+    assert.equal(again.lastSeq, 6);
+    assert.deepEqual(again.recentSince(0, 100), { messages: [], hasMore: false });
+    assert.equal(stored(submitNow(again, bob, 'b-1', 'after', 7)).message.seq, 7);
+  });
+});
+
+describe('RoomRegistry lifecycle (issue 12 item 5)', () => {
+  it('lets an empty room leave memory after the idle time and loads it again, with its history, on the next open', async () => {
+    let clock = 1_000;
+    const storage = memoryStorage();
+    const registry = new RoomRegistry(limits({ idleMs: 500 }), storage, () => clock);
+    const room = Object.assign(mustGet(registry, 'Kept'), { storage });
+    const member = addMember(room, 'm1', 'Ann');
+    submitNow(room, ann, 'a-1', 'hello', clock);
+    clock += 10_000;
+    assert.equal(registry.sweep(), 0, 'a room with a member stays');
+    room.remove(member.member.id);
+    clock += 499;
+    assert.equal(registry.sweep(), 0, 'empty, but not for the idle time yet');
+    clock += 1;
+    assert.equal(registry.sweep(), 1);
+    assert.equal(registry.get('kept'), undefined);
+    assert.deepEqual(registry.memory(), { rooms: 0, cachedMessages: 0, cachedBytes: 0 });
+    const back = mustGet(registry, 'kept');
+    assert.notEqual(back, room);
+    assert.equal(back.name, 'Kept');
+    assert.deepEqual(
+      back.recentSince(0, 10).messages.map((message) => message.text),
+      ['hello'],
+    );
+  });
+
+  it('forgets a room nobody wrote in when it leaves memory, unless it is configured', async () => {
+    let clock = 0;
+    const storage = memoryStorage();
+    const registry = new RoomRegistry(limits({ idleMs: 1 }), storage, () => clock);
+    mustGet(registry, 'never written');
+    registry.configure('Configured', 10);
+    mustGet(registry, 'configured');
+    clock += 5;
+    assert.equal(registry.sweep(), 2);
+    assert.deepEqual(storage.store.roomKeys().sort(), ['configured']);
+  });
+
+  it('does not let a room leave memory while a join holds it (its password being checked)', async () => {
+    let clock = 0;
+    const registry = new RoomRegistry(limits({ idleMs: 1 }), memoryStorage(), () => clock);
+    const room = mustGet(registry, 'held');
+    const release = room.hold();
+    clock += 5;
+    assert.equal(registry.sweep(), 0);
+    release();
+    assert.equal(registry.sweep(), 1);
+  });
+
+  it('asks mayCreate only for a room that does not exist, and refuses a new room when it says no', async () => {
+    const storage = memoryStorage();
+    const registry = new RoomRegistry(limits(), storage, () => 0);
+    let asked = 0;
+    const no = (): boolean => {
+      asked += 1;
+      return false;
+    };
+    assert.deepEqual(registry.open('fresh', no), { ok: false, reason: 'tooManyNewRooms' });
+    assert.equal(asked, 1);
+    const kept = Object.assign(mustGet(registry, 'written'), { storage });
+    submitNow(kept, ann, 'a-1', 'x', 1);
+    const opened = registry.open('WRITTEN', no);
+    assert.equal(opened.ok && opened.room, kept);
+    assert.equal(asked, 1, 'an existing room is not a new one');
+  });
+
+  it('keeps every window together within the host-wide byte budget, however many rooms fill up', async () => {
+    const storage = memoryStorage();
+    const text = 'z'.repeat(8_000);
+    const perMessage = messageMemoryBytes({ type: 'message', room: 'r', seq: 1, ts: 1, from: ann, clientId: 'a-10', text });
+    const budget = perMessage * 50;
+    const registry = new RoomRegistry(limits({ maxHistory: 1_000, maxRooms: 300, maxHistoryBytes: perMessage * 20, maxCachedBytes: budget }), storage, () => 0);
+    for (let index = 0; index < 60; index += 1) {
+      const room = Object.assign(mustGet(registry, `room ${index}`), { storage });
+      addMember(room, `m${index}`, 'Ann');
+      for (let message = 1; message <= 30; message += 1) submitNow(room, ann, `a-${message}`, text, message);
+      const memory = registry.memory();
+      assert.ok(memory.cachedBytes <= budget, `after room ${index}: ${memory.cachedBytes} bytes > ${budget}`);
+    }
+    const memory = registry.memory();
+    assert.equal(memory.rooms, 60);
+    assert.ok(memory.cachedMessages <= 50, `${memory.cachedMessages} messages cached`);
+    // Nothing was lost: every room still serves its whole history (from disk).
+    const room = mustGet(registry, 'room 0');
+    assert.equal(room.recentSince(0, 100).messages.length, 30);
   });
 });
