@@ -121,9 +121,20 @@ export function messageMemoryBytes(message: ChatMessage): number {
   return 2 * (message.text.length + message.clientId.length + message.from.id.length + message.from.name.length) + MESSAGE_OVERHEAD_BYTES;
 }
 
-/** Estimated bytes of a message in a JSON response (UTF-8 up to 3 bytes per unit). */
+/**
+ * Bytes of a message in a JSON response: its strings in UTF-8 plus the
+ * fixed fields (JSON escapes of control characters, quotes and
+ * backslashes add a little more; the bound is approximate by that much).
+ */
 function messageWireBytes(message: ChatMessage): number {
-  return 3 * (message.text.length + message.from.name.length) + message.clientId.length + message.from.id.length + MESSAGE_JSON_OVERHEAD_BYTES;
+  return (
+    Buffer.byteLength(message.text) +
+    Buffer.byteLength(message.from.name) +
+    message.clientId.length +
+    message.from.id.length +
+    message.room.length +
+    MESSAGE_JSON_OVERHEAD_BYTES
+  );
 }
 
 /** The newest messages of `messages` (oldest first) whose wire size fits `maxBytes`; at least one, so a page always advances. */
