@@ -189,7 +189,7 @@ describe('lanchat-host: rooms across restarts', () => {
   });
 
   describe('rooms nobody wrote in are not kept (issue 12 item 5)', () => {
-    it('many rooms created, two written in; after a restart only the written ones (and the configured one) remain', async () => {
+    it('many rooms created, two written in, host killed; after a restart only the written ones (and the configured one) remain', async () => {
       const dataPath = freshDataPath();
       const host = await startHost(dataPath, ['--room', 'lobby']);
       const clients: WsTestClient[] = [];
@@ -205,11 +205,21 @@ describe('lanchat-host: rooms across restarts', () => {
       await sendAndAck(writer, 'kept');
       await writer.join('spam 3-4', 'Writer');
       await sendAndAck(writer, 'kept too');
-      for (const client of clients) {
-        client.close();
-        await client.waitClosed();
-      }
-      await stopHost(host);
+      // Killed: no clean shutdown forgets anything; the next start must.
+      host.run.child.kill('SIGKILL');
+      await withTimeout(host.run.exited, PROCESS_TIMEOUT_MS, 'host killed');
+      for (const client of clients) await client.waitClosed();
+
+      const again = await startHost(dataPath, ['--room', 'lobby']);
+      assert.deepEqual(
+        (await health(again)).body.rooms.map((room) => room.name),
+        ['lobby'],
+        'no room is loaded at start but the configured one',
+      );
+      assert.deepEqual(await joinOutcome(again, { room: 'spam 3-4', name: 'Ann' }), { code: 'welcome', history: ['kept too'] });
+      // A room created now and left unwritten is forgotten at a clean stop.
+      assert.deepEqual(await joinOutcome(again, { room: 'passing by', name: 'Ann' }), { code: 'welcome', history: [] });
+      await stopHost(again);
 
       const db = openFile(dataPath);
       try {
@@ -220,14 +230,6 @@ describe('lanchat-host: rooms across restarts', () => {
       } finally {
         db.close();
       }
-      const again = await startHost(dataPath, ['--room', 'lobby']);
-      assert.deepEqual(
-        (await health(again)).body.rooms.map((room) => room.name),
-        ['lobby'],
-        'no room is loaded at start but the configured one',
-      );
-      assert.deepEqual(await joinOutcome(again, { room: 'spam 3-4', name: 'Ann' }), { code: 'welcome', history: ['kept too'] });
-      await stopHost(again);
     });
   });
 
