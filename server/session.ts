@@ -126,7 +126,10 @@ export class ChatSession {
         this.#connection.send(PONG_FRAME);
         return;
       case 'join':
-        this.#join(message).catch((error: unknown) => this.#fail(error));
+        this.#join(message).catch((error: unknown) => {
+          // A refusal that arrives after the connection closed has nobody to tell.
+          if (!this.#closed) this.#fail(error);
+        });
         return;
       case 'send':
         this.#send(message);
