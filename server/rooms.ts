@@ -655,7 +655,15 @@ export class RoomRegistry {
       now: this.#now,
     });
     this.#rooms.set(room.key, room);
-    this.enforceBudget();
+    // Held while the budget makes space, or the new (empty) room could be
+    // the one to leave, and its caller would use a room the registry no
+    // longer knows (a second one of the same name would then share its seqs).
+    const release = room.hold();
+    try {
+      this.enforceBudget();
+    } finally {
+      release();
+    }
     return room;
   }
 

@@ -747,3 +747,20 @@ describe('RoomRegistry lifecycle (issue 12 item 5)', () => {
     assert.equal(room.recentSince(0, 100).messages.length, 30);
   });
 });
+
+describe('RoomRegistry budget and new rooms', () => {
+  it('never lets the room it is opening leave memory to make space for itself', async () => {
+    const storage = memoryStorage();
+    const text = 'w'.repeat(2_000);
+    const perMessage = messageMemoryBytes({ type: 'message', room: 'big', seq: 1, ts: 1, from: ann, clientId: 'a-1', text });
+    const writer = new RoomRegistry(limits({ maxHistory: 100 }), storage, () => 0);
+    const big = Object.assign(mustGet(writer, 'big'), { storage });
+    for (let index = 1; index <= 10; index += 1) submitNow(big, ann, `a-${index}`, text, index);
+    // A registry whose budget is smaller than the room's history.
+    const registry = new RoomRegistry(limits({ maxHistory: 100, maxCachedBytes: perMessage * 3 }), memoryStorage(storage.store), () => 0);
+    const opened = mustGet(registry, 'big');
+    assert.equal(registry.get('big'), opened, 'the room it returned is the one it holds');
+    assert.ok(registry.memory().cachedBytes <= perMessage * 3);
+    assert.equal(opened.recentSince(0, 100).messages.length, 10);
+  });
+});
