@@ -19,11 +19,16 @@ export class TokenBucket {
 
   /** Takes one token if there is one; returns whether it did. */
   take(now: number): boolean {
-    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#updatedAt) * this.#refillPerMs);
-    this.#updatedAt = now;
-    if (this.#tokens < 1) return false;
+    if (!this.has(now)) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /** Whether a token is there to take (without taking it). */
+  has(now: number): boolean {
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#updatedAt) * this.#refillPerMs);
+    this.#updatedAt = now;
+    return this.#tokens >= 1;
   }
 }
 
@@ -54,6 +59,11 @@ export class KeyedTokenBuckets {
     }
     entry.lastTakeAt = now;
     return entry.bucket.take(now);
+  }
+
+  /** Whether `key`'s bucket has a token (a key without a bucket has a full one). */
+  has(key: string, now: number): boolean {
+    return this.#buckets.get(key)?.bucket.has(now) ?? true;
   }
 
   /** Drops the buckets untouched for a whole interval (full again, so equal to a new one). */

@@ -153,8 +153,9 @@ export class ChatSession {
    */
   #mayCreateRoom(): boolean {
     const now = this.#context.now();
-    if (!this.#roomCreationBucket.take(now)) return false;
-    return this.#context.roomCreationByAddress.take(this.#connection.remoteAddress, now);
+    const address = this.#connection.remoteAddress;
+    if (!this.#roomCreationBucket.has(now) || !this.#context.roomCreationByAddress.has(address, now)) return false;
+    return this.#roomCreationBucket.take(now) && this.#context.roomCreationByAddress.take(address, now);
   }
 
   /**

@@ -57,3 +57,14 @@ describe('KeyedTokenBuckets', () => {
     assert.equal(buckets.take('a', 1_000), true);
   });
 });
+
+describe('TokenBucket#has', () => {
+  it('says whether a token is there without taking it', () => {
+    const bucket = new TokenBucket(1, 1_000, 0);
+    assert.equal(bucket.has(0), true);
+    assert.equal(bucket.has(0), true);
+    assert.equal(bucket.take(0), true);
+    assert.equal(bucket.has(0), false);
+    assert.equal(bucket.has(1_000), true);
+  });
+});
