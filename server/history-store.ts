@@ -390,16 +390,6 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
   // room_key prefix and scans the whole room (measured: 1.1-1.3 ms per send
   // with a few thousand stored messages, against 27-42 µs with the index).
   const selectByClient = prepare('SELECT * FROM messages INDEXED BY messages_by_client WHERE room_key = ? AND client_id = ?');
-  const selectRoomInfo = prepare(
-    `SELECT r.name AS name, s.verifier AS verifier, s.pruned_through AS pruned_through,
-       (SELECT MAX(seq) FROM messages m WHERE m.room_key = r.room_key) AS last_seq
-     FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key WHERE r.room_key = ?`,
-  );
-  const upsertVerifier = prepare(
-    'INSERT INTO room_state (room_key, verifier) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET verifier = excluded.verifier',
-  );
-  const selectSizesAfter = prepare(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?`);
-  const selectSizesBefore = prepare(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`);
   let open = true;
   const wal = path === IN_MEMORY ? undefined : walFile(`${path}-wal`);
 
@@ -481,7 +471,7 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
     // --- Room lifecycle, protection and retention (rooms.ts, retention.ts) ---
 
     roomInfo(roomKey) {
-      const row = selectRoomInfo.get([roomKey]);
+      const row = db.get(SELECT_ROOM_INFO, [roomKey]);
       if (!row) return undefined;
       const prunedThrough = Number(row.pruned_through ?? 0);
       return {
@@ -498,7 +488,7 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
       db.exec('BEGIN IMMEDIATE');
       try {
         if (!names.has(roomKey)) insertRoom.run([roomKey, name, now]);
-        upsertVerifier.run([roomKey, verifier ?? null]);
+        db.run(UPSERT_VERIFIER, [roomKey, verifier ?? null]);
         db.exec('COMMIT');
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');
@@ -520,10 +510,12 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
       return keys.length;
     },
     messageSizes(roomKey, afterSeq, limit) {
-      return selectSizesAfter.all([roomKey, afterSeq, limit]).map(toSize);
+      return db.all(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?`, [roomKey, afterSeq, limit]).map(toSize);
     },
     messageSizesBefore(roomKey, beforeSeq, limit) {
-      return selectSizesBefore.all([roomKey, beforeSeq, limit]).map(toSize);
+      return db
+        .all(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, [roomKey, beforeSeq, limit])
+        .map(toSize);
     },
     prune(roomKey, fromSeq, throughSeq) {
       db.exec('BEGIN IMMEDIATE');
@@ -542,6 +534,13 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
     },
   };
 }
+
+const SELECT_ROOM_INFO = `SELECT r.name AS name, s.verifier AS verifier, s.pruned_through AS pruned_through,
+    (SELECT MAX(seq) FROM messages m WHERE m.room_key = r.room_key) AS last_seq
+  FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key WHERE r.room_key = ?`;
+
+const UPSERT_VERIFIER =
+  'INSERT INTO room_state (room_key, verifier) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET verifier = excluded.verifier';
 
 /** SQL condition: a room (alias-free, on `rooms`) with no message, no pruned history and no password. */
 const UNUSED_ROOM = `NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_key = rooms.room_key)
