@@ -213,6 +213,44 @@ describe('rooms through the real server', () => {
     });
   });
 
+  describe('joining a protected room (its password checked off the event loop)', () => {
+    const host = useHost({
+      rooms: [
+        { name: 'vault', password: 'pw' },
+        { name: 'safe', password: 'pw2' },
+      ],
+    });
+
+    it('admits only one of two joins racing for the same name while their passwords are checked', async () => {
+      const one = await host.connect('ws', 'one');
+      const two = await host.connect('ws', 'two');
+      one.send({ type: 'join', room: 'vault', name: 'Ann', password: 'pw' });
+      two.send({ type: 'join', room: 'vault', name: 'ann', password: 'pw' });
+      const answers = await Promise.all(
+        [one, two].map((client) => client.waitFor((message) => message.type === 'welcome' || message.type === 'error')),
+      );
+      assert.deepEqual(answers.map((answer) => (answer.type === 'error' ? answer.code : answer.type)).sort(), [ErrorCode.NameTaken, 'welcome'].sort());
+      assert.equal(host.server.health().members, 1);
+    });
+
+    it('voids a join whose connection leaves before its password is checked', async () => {
+      const client = await host.connect('ws', 'quick leaver');
+      // "safe" has never admitted anyone: its password takes a real scrypt
+      // check (tens of ms on the thread pool), and the leave arrives first.
+      client.send({ type: 'join', room: 'safe', name: 'Bob', password: 'pw2' });
+      client.send({ type: 'leave' });
+      await expectError(client, ErrorCode.NotJoined);
+      // Another scrypt check, answered after the first one: no welcome came before it.
+      client.send({ type: 'join', room: 'safe', name: 'Bob', password: 'wrong' });
+      await expectError(client, ErrorCode.WrongPassword);
+      assert.equal(
+        client.received.some((message) => message.type === 'welcome'),
+        false,
+      );
+      assert.equal(host.server.health().members, 1);
+    });
+  });
+
   describe('retention', () => {
     const host = useHost({
       retention: { maxMessages: 3 },
