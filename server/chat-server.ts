@@ -11,15 +11,18 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import type { ClientConnection } from './client-connection';
-import { CLOSE_GRACE_MS, SOCKJS_CLIENT_PATH } from './constants';
+import { CLOSE_GRACE_MS, HISTORY_RESPONSE_MAX_BYTES, ROOM_SWEEPS_PER_IDLE, SOCKJS_CLIENT_PATH } from './constants';
 import { HostStartError } from './errors';
 import { GroupCommitter } from './group-commit';
 import { startLivenessSweep } from './heartbeat';
 import { openHistoryStore, type HistoryStore } from './history-store';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions } from './options';
 import { createOriginCheck } from './origin-check';
+import { createVerifier, verifyPassword } from './password-verifier';
+import { KeyedTokenBuckets } from './rate-limiter';
+import { runRetention, type RetentionPolicy, type RetentionReport } from './retention';
 import { CloseCode, ENDPOINT_PATHS, PROTOCOL_VERSION } from './protocol';
-import { RoomRegistry, roomKey } from './rooms';
+import { RoomRegistry, roomKey, type RegistryMemory } from './rooms';
 import { ChatSession, type SessionContext } from './session';
 import { createSockJsTestServices, type SockJsTestServices } from './sockjs-test-services';
 import { serveStatic } from './static-files';
@@ -29,9 +32,23 @@ import { createWsTransport, type WsTransport } from './transports/ws';
 /** Server lifecycle, after ws's RUNNING/CLOSING/CLOSED. @public */
 export type ChatServerState = 'idle' | 'starting' | 'running' | 'closing' | 'closed';
 
+/** Why a host is degraded. @public */
+export interface HealthProblem {
+  /**
+   * `HEALTH_STORAGE_FLUSH_FAILED`: a flush of the history to disk (fsync)
+   * failed; the host refuses every message until it restarts.
+   */
+  code: 'HEALTH_STORAGE_FLUSH_FAILED';
+  /** What failed, in words (the system's error included). */
+  message: string;
+}
+
 /** What `/health` reports. @public */
 export interface HealthReport {
-  status: 'ok';
+  /** `degraded` (HTTP 503 on `/health`) when the host cannot do its job; `problem` says why. */
+  status: 'ok' | 'degraded';
+  /** Why the host is degraded (only then). */
+  problem?: HealthProblem;
   name: 'lanchat';
   version: string;
   protocol: number;
@@ -40,8 +57,14 @@ export interface HealthReport {
   members: number;
   /** Open client connections, joined or not. */
   connections: number;
-  /** Protected rooms show only their name: a visitor without the password learns nothing else. */
+  /**
+   * Rooms in memory (people are in them, or were lately) and the host's
+   * configured rooms. Protected rooms show only their name: a visitor
+   * without the password learns nothing else.
+   */
   rooms: Array<{ name: string; protected: boolean; members?: number; lastSeq?: number }>;
+  /** In-memory history: rooms loaded, messages and estimated bytes in their windows. */
+  memory: RegistryMemory;
 }
 
 /** A LanChat host. @public */
@@ -54,8 +77,12 @@ export interface ChatServer {
   readonly state: ChatServerState;
   /** The bound address while running. */
   address(): AddressInfo | undefined;
-  /** The `/health` report. */
+  /** The `/health` report (the desktop host shows `status`/`problem`). */
   health(): HealthReport;
+  /** Runs one history retention pass now (it also runs every `retention.intervalMs`). */
+  pruneHistory(): Promise<RetentionReport>;
+  /** Lets rooms that have been empty for `roomIdleMs` leave memory now (it also runs on a timer); returns how many left. */
+  sweepRooms(): number;
 }
 
 /** Bytes of randomness in a connection id. */
@@ -91,19 +118,26 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   });
   const committer = new GroupCommitter(store, logger);
   const rooms = new RoomRegistry(
-    { maxHistory: config.maxHistoryPerRoom, maxRooms: config.maxRooms, defaultMaxMembers: config.maxMembersPerRoom },
+    {
+      maxHistory: config.maxHistoryPerRoom,
+      maxRooms: config.maxRooms,
+      defaultMaxMembers: config.maxMembersPerRoom,
+      maxHistoryBytes: config.maxHistoryBytesPerRoom,
+      maxCachedBytes: config.maxCachedHistoryBytes,
+      idleMs: config.roomIdleMs,
+    },
     { store, committer },
     config.now,
   );
-  for (const room of config.rooms) {
-    rooms.create(room.name, { password: room.password, maxMembers: room.maxMembers ?? config.maxMembersPerRoom });
-  }
-  // Rooms people created by joining come back after a restart, with their
-  // history, as open rooms (passwords are configuration, never stored).
-  const configured = new Set(config.rooms.map((room) => roomKey(room.name)));
-  for (const stored of store.rooms()) {
-    if (!configured.has(roomKey(stored.name))) rooms.getOrCreate(stored.name);
-  }
+  // Rooms nobody wrote in (left by an older host, or by a crash) are not
+  // kept: they would come back forever and count against maxRooms. No room
+  // is loaded at start; each comes from the store on its first join.
+  store.deleteUnusedRooms();
+  for (const room of config.rooms) rooms.configure(room.name, room.maxMembers ?? config.maxMembersPerRoom);
+  const roomPolicies = new Map(config.rooms.map((room) => [roomKey(room.name), room.retention]));
+  const { graceMs: retentionGraceMs, intervalMs: retentionIntervalMs, ...hostRetention } = config.retention;
+  const retentionFor = (key: string): RetentionPolicy => ({ ...hostRetention, ...roomPolicies.get(key) });
+  const roomCreationByAddress = new KeyedTokenBuckets(config.roomCreation.perAddress, config.roomCreation.intervalMs);
   const sessions = new Map<ClientConnection, ChatSession>();
   const isAllowedOrigin = createOriginCheck(config.allowedOrigins);
   const startedAt = Date.now();
@@ -117,6 +151,9 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     historyOnJoin: config.historyOnJoin,
     idleTimeoutMs: config.idleTimeoutMs,
     rateLimit: config.rateLimit,
+    roomCreation: { perConnection: config.roomCreation.perConnection, intervalMs: config.roomCreation.intervalMs },
+    roomCreationByAddress,
+    historyResponseBytes: HISTORY_RESPONSE_MAX_BYTES,
     now: config.now,
   };
 
@@ -163,17 +200,50 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     ? createSockJsTestServices(sockJsShared)
     : undefined;
   let stopLiveness: (() => void) | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let retentionRun: Promise<RetentionReport> | undefined;
+
+  const pruneHistory = (): Promise<RetentionReport> => {
+    // One pass at a time; a caller during a pass gets that pass's report.
+    retentionRun ??= runRetention({
+      store,
+      policyFor: retentionFor,
+      graceMs: retentionGraceMs,
+      now: config.now,
+      onPruned: (key, throughSeq) => rooms.pruned(key, throughSeq),
+      logger,
+      stopped: () => state === 'closing' || state === 'closed',
+    }).finally(() => {
+      retentionRun = undefined;
+    });
+    return retentionRun;
+  };
+
+  const sweepRooms = (): number => {
+    const left = rooms.sweep();
+    roomCreationByAddress.prune(config.now());
+    return left;
+  };
 
   const health = (): HealthReport => {
     const roomList = rooms
-      .all()
+      .summaries()
       .map((room) =>
-        room.isProtected
+        room.protected
           ? { name: room.name, protected: true }
-          : { name: room.name, protected: false, members: room.size, lastSeq: room.lastSeq },
+          : { name: room.name, protected: false, members: room.members, lastSeq: room.lastSeq },
       );
+    const failure = committer.failure;
     return {
-      status: 'ok',
+      status: failure === undefined ? 'ok' : 'degraded',
+      ...(failure === undefined
+        ? {}
+        : {
+            problem: {
+              code: 'HEALTH_STORAGE_FLUSH_FAILED' as const,
+              message: `Flushing the history to disk failed (${failure.message}); the host refuses messages until it restarts.`,
+            },
+          }),
       name: 'lanchat',
       version: config.version,
       protocol: PROTOCOL_VERSION,
@@ -181,6 +251,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       members: rooms.all().reduce((sum, room) => sum + room.size, 0),
       connections: sessions.size,
       rooms: roomList,
+      memory: rooms.memory(),
     };
   };
 
@@ -202,8 +273,10 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     }
     if (testServices?.handleRequest(request, response)) return;
     if (pathname === ENDPOINT_PATHS.health) {
-      response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      response.end(JSON.stringify(health()));
+      const report = health();
+      // 503 while degraded, so monitors that look only at the status see it too.
+      response.writeHead(report.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      response.end(JSON.stringify(report));
       return;
     }
     if (config.webRoot === undefined) {
@@ -257,9 +330,18 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       return address !== null && typeof address === 'object' ? address : undefined;
     },
     health,
-    start() {
-      if (state !== 'idle') return Promise.reject(new Error(`cannot start a server that is ${state}`));
+    pruneHistory,
+    sweepRooms,
+    async start() {
+      if (state !== 'idle') throw new Error(`cannot start a server that is ${state}`);
       state = 'starting';
+      try {
+        await applyRoomPasswords(store, config, logger);
+      } catch (error) {
+        state = 'closed';
+        store.close();
+        throw error;
+      }
       return new Promise<AddressInfo>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException): void => {
           state = 'closed';
@@ -284,6 +366,13 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
             now: config.now,
             watched: () => Array.from(sessions, ([connection, session]) => ({ connection, joined: session.joined })),
           });
+          const sweepTimer = setInterval(sweepRooms, Math.max(1, Math.floor(config.roomIdleMs / ROOM_SWEEPS_PER_IDLE)));
+          const retentionTimer = setInterval(() => {
+            pruneHistory().catch((error: unknown) => logger.error('history retention failed', { error: String(error) }));
+          }, retentionIntervalMs);
+          sweepTimer.unref();
+          retentionTimer.unref();
+          timers.push(sweepTimer, retentionTimer);
           const address = httpServer.address() as AddressInfo;
           logger.info('LanChat host listening', { address: address.address, port: address.port });
           resolve(address);
@@ -300,6 +389,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       }
       state = 'closing';
       stopLiveness?.();
+      for (const timer of timers.splice(0)) clearInterval(timer);
       closing = new Promise<void>((resolve) => {
         ws.close(CloseCode.GoingAway, 'host shutting down');
         sockJs.close(CloseCode.GoingAway, 'host shutting down');
@@ -308,9 +398,20 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
           // Messages accepted but not yet committed are written before the
           // database closes; their senders are gone, and they resend anyway.
           committer.flush();
-          store.close();
-          state = 'closed';
-          resolve();
+          // Rooms nobody wrote in are not kept for the next start.
+          try {
+            rooms.forgetUnused();
+          } catch (error) {
+            logger.warn('could not forget unused rooms at shutdown', { error: String(error) });
+          }
+          const closeStore = (): void => {
+            store.close();
+            state = 'closed';
+            resolve();
+          };
+          // A retention pass in progress stops at its next step; the store closes after it.
+          if (retentionRun) retentionRun.then(closeStore, closeStore);
+          else closeStore();
         });
         httpServer.closeIdleConnections();
         // Long-polling and streaming responses hold sockets open; after a
@@ -320,4 +421,39 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       return closing;
     },
   };
+}
+
+/**
+ * Applies the configured rooms' passwords to their stored protection
+ * before the host listens (issue 13 item 1): a room's protection is part of
+ * its stored state, so a room protected before stays protected whatever
+ * the configuration says. A password for an already protected room must
+ * match (checked with scrypt, off the event loop) unless the configuration
+ * says `changePassword`; `removePassword` opens the room again.
+ *
+ * @throws HostStartError with code `EROOMPASSWORD` when a password does not match
+ */
+async function applyRoomPasswords(store: HistoryStore, config: ResolvedOptions, logger: ResolvedOptions['logger']): Promise<void> {
+  for (const room of config.rooms) {
+    const key = roomKey(room.name);
+    const stored = store.roomInfo(key)?.verifier;
+    if (room.removePassword) {
+      if (stored !== undefined) {
+        store.setVerifier(key, room.name, undefined, config.now());
+        logger.info('room password removed', { room: room.name });
+      }
+      continue;
+    }
+    if (room.password === undefined) continue;
+    if (stored !== undefined && !room.changePassword) {
+      if (await verifyPassword(room.password, stored)) continue;
+      throw new HostStartError(
+        'EROOMPASSWORD',
+        config.port,
+        `Room "${room.name}" is protected by another password. Give its current password, or replace it with --change-password (library: changePassword), or open it with --remove-password (removePassword).`,
+      );
+    }
+    store.setVerifier(key, room.name, await createVerifier(room.password), config.now());
+    if (stored !== undefined) logger.info('room password changed', { room: room.name });
+  }
 }

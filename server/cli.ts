@@ -30,7 +30,14 @@ const USAGE = `Usage: lanchat-host [options]
   --host <address>      address to bind (default ${DEFAULT_BIND_ADDRESS}: the whole LAN;
                         127.0.0.1: this machine only)
   --room <name>         a room to create at start; repeatable (default: lobby)
-  --password <secret>   members must give this password to join the --room rooms
+  --password <secret>   members must give this password to join the --room rooms;
+                        a room keeps its protection across restarts, and an already
+                        protected room's password must match
+  --change-password     replace the --room rooms' stored password with --password
+  --remove-password     make the --room rooms open again
+  --retention-days <n>  delete messages older than n days (default: keep all)
+  --retention-messages <n>  keep at most n messages per room (default: keep all)
+  --retention-bytes <n>     keep at most n bytes of messages per room (default: keep all)
   --max-members <n>     most members per room (default 1024)
   --allowed-origin <o>  also accept browsers from this http(s)://host[:port] origin;
                         repeatable; '*' accepts any (default: the host's own origin
@@ -80,6 +87,7 @@ function integerOption(name: string, value: string | undefined): number | undefi
 }
 
 const MS_PER_SECOND = 1_000;
+const MS_PER_DAY = 24 * 60 * 60 * MS_PER_SECOND;
 
 /** The XDG data directory's lanchat/history.sqlite, where the CLI keeps history by default. */
 function defaultDataPath(): string {
@@ -120,6 +128,11 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         room: { type: 'string', multiple: true },
         password: { type: 'string' },
+        'change-password': { type: 'boolean' },
+        'remove-password': { type: 'boolean' },
+        'retention-days': { type: 'string' },
+        'retention-messages': { type: 'string' },
+        'retention-bytes': { type: 'string' },
         'max-members': { type: 'string' },
         'allowed-origin': { type: 'string', multiple: true },
         'max-connections': { type: 'string' },
@@ -164,10 +177,22 @@ async function main(argv: string[]): Promise<number> {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const port = integerOption('port', values.port) ?? DEFAULT_PORT;
     const maxMembers = integerOption('max-members', values['max-members']);
+    const retentionDays = integerOption('retention-days', values['retention-days']);
     server = createChatServer({
       port,
       host: values.host ?? DEFAULT_BIND_ADDRESS,
-      rooms: (values.room ?? ['lobby']).map((name) => ({ name, password: values.password, maxMembers })),
+      rooms: (values.room ?? ['lobby']).map((name) => ({
+        name,
+        password: values.password,
+        maxMembers,
+        changePassword: values['change-password'],
+        removePassword: values['remove-password'],
+      })),
+      retention: {
+        maxAgeMs: retentionDays === undefined ? undefined : retentionDays * MS_PER_DAY,
+        maxMessages: integerOption('retention-messages', values['retention-messages']),
+        maxBytes: integerOption('retention-bytes', values['retention-bytes']),
+      },
       maxMembersPerRoom: maxMembers,
       allowedOrigins: values['allowed-origin'],
       maxConnections: integerOption('max-connections', values['max-connections']),

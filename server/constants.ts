@@ -108,3 +108,66 @@ export const LOCK_PROBE_TIMEOUT_MS = 5_000;
  * leave it this far behind, which only makes it less strict, never wrong.
  */
 export const HISTORY_RECORD_INTERVAL_MS = 2_000;
+
+// ---------------------------------------------------------------------------
+// Room lifecycle, memory, retention and room passwords (issue 12 items 5-6, issue 13 item 1)
+// ---------------------------------------------------------------------------
+
+/** Bytes of one room's in-memory history window (besides the message count, maxHistoryPerRoom). */
+export const DEFAULT_MAX_HISTORY_BYTES_PER_ROOM = 2 * 1024 * 1024;
+
+/** Bytes of in-memory history across every room; past it, empty rooms leave memory and the largest windows shrink. */
+export const DEFAULT_MAX_CACHED_HISTORY_BYTES = 64 * 1024 * 1024;
+
+/** A room with no member for this long leaves memory (its history stays on disk and comes back on the next join). */
+export const DEFAULT_ROOM_IDLE_MS = 5 * 60_000;
+
+/** Rooms that may leave memory are looked for this many times per room idle time. */
+export const ROOM_SWEEPS_PER_IDLE = 4;
+
+/** New rooms one connection may create per room-creation interval. */
+export const DEFAULT_ROOM_CREATIONS_PER_CONNECTION = 5;
+
+/** New rooms all connections from one address may create per room-creation interval. */
+export const DEFAULT_ROOM_CREATIONS_PER_ADDRESS = 20;
+
+/** The room-creation interval: the allowances refill fully over this time. */
+export const DEFAULT_ROOM_CREATION_INTERVAL_MS = 60_000;
+
+/**
+ * Bytes of messages (their UTF-8 text and sender fields) one `welcome` or
+ * `historyPage` carries at most; a page that would be bigger carries fewer
+ * messages and says `hasMore`/`hasEarlier`.
+ */
+export const HISTORY_RESPONSE_MAX_BYTES = 256 * 1024;
+
+/**
+ * Retention never deletes a message younger than this: a client whose ack
+ * was lost resends the message with its client id when it reconnects, and
+ * the host recognises the resend only while the message is stored.
+ */
+export const DEFAULT_RETENTION_GRACE_MS = 24 * 60 * 60_000;
+
+/** How often retention runs. */
+export const DEFAULT_RETENTION_INTERVAL_MS = 10 * 60_000;
+
+/** Rows retention reads or deletes per step; it yields to the event loop between steps. */
+export const RETENTION_STEP_ROWS = 500;
+
+/** scrypt cost N of new room password verifiers (2^14: 16 MiB, tens of ms per check). */
+export const SCRYPT_COST = 16_384;
+
+/** scrypt block size r. */
+export const SCRYPT_BLOCK_SIZE = 8;
+
+/** scrypt parallelism p. */
+export const SCRYPT_PARALLELISM = 1;
+
+/** Bytes of random salt per verifier. */
+export const SCRYPT_SALT_BYTES = 16;
+
+/** Bytes of derived key stored per verifier. */
+export const SCRYPT_KEY_BYTES = 32;
+
+/** scrypt computations at once (libuv's pool has 4 threads by default; fsync needs one). */
+export const SCRYPT_CONCURRENCY = 2;

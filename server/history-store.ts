@@ -130,13 +130,33 @@ const SCHEMA_V2 = `
 `;
 
 /**
+ * Schema version 3: a room's stored state besides its messages: the
+ * password verifier of a protected room (password-verifier.ts; never the
+ * password), and how far retention has deleted its history, so sequence
+ * numbers carry on after every message was pruned. A LanChat with an older
+ * schema refuses this file rather than reopening protected rooms
+ * unprotected. The room key is its UTF-8 bytes, as in `rooms`.
+ */
+const SCHEMA_V3 = `
+  CREATE TABLE room_state (
+    room_key       BLOB PRIMARY KEY,
+    verifier       TEXT,
+    pruned_through INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+`;
+
+/**
  * The schema migrations in order: step `i` (0-based) takes a file from
  * `user_version` i to i + 1, in one transaction with the version bump, so
  * a file is always wholly at one version. A new file runs them all. Append
  * new steps at the end and never change a released one; bind strings with
  * toSqlText in them.
  */
-const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [(db) => db.exec(SCHEMA_V1), (db) => db.exec(SCHEMA_V2)];
+const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+  (db) => db.exec(SCHEMA_V1),
+  (db) => db.exec(SCHEMA_V2),
+  (db) => db.exec(SCHEMA_V3),
+];
 
 /** Schema version written to `PRAGMA user_version`: one per migration. */
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -207,6 +227,51 @@ export interface HistoryStore {
   sync(done: (error: Error | undefined) => void): void;
   /** Closes the database. Safe to call twice. */
   close(): void;
+
+  // --- Room lifecycle, protection and retention (rooms.ts, retention.ts) ---
+
+  /** A stored room's state, or undefined when no room has that key. */
+  roomInfo(roomKey: string): StoredRoomInfo | undefined;
+  /** Every stored room's key (retention walks them). */
+  roomKeys(): string[];
+  /** Stores (or, with undefined, removes) a room's password verifier; records the room too. */
+  setVerifier(roomKey: string, name: string, verifier: string | undefined, now: number): void;
+  /**
+   * Deletes the room if nothing about it is worth keeping: no message, no
+   * pruned history, no password. Returns whether it did.
+   */
+  deleteRoomIfUnused(roomKey: string): boolean;
+  /** Deletes every room {@link HistoryStore.deleteRoomIfUnused} would; returns how many. */
+  deleteUnusedRooms(): number;
+  /** Up to `limit` messages with `seq > afterSeq`, oldest first, as seq, ts and stored bytes only. */
+  messageSizes(roomKey: string, afterSeq: number, limit: number): MessageSize[];
+  /** Up to `limit` messages with `seq < beforeSeq`, newest first, as seq, ts and stored bytes only. */
+  messageSizesBefore(roomKey: string, beforeSeq: number, limit: number): MessageSize[];
+  /**
+   * Deletes the room's messages with `fromSeq <= seq <= throughSeq` and
+   * records that history now starts after `throughSeq` (callers delete a
+   * prefix, in bounded ranges). Returns how many messages it deleted.
+   */
+  prune(roomKey: string, fromSeq: number, throughSeq: number): number;
+}
+
+/** What {@link HistoryStore.roomInfo} reports. @public */
+export interface StoredRoomInfo {
+  name: string;
+  /** Highest sequence number ever given (stored, or pruned). */
+  lastSeq: number;
+  /** Every message with `seq <= prunedThrough` was deleted by retention (0: none). */
+  prunedThrough: number;
+  /** The password verifier of a protected room. */
+  verifier: string | undefined;
+}
+
+/** One message's size, for retention. @public */
+export interface MessageSize {
+  seq: number;
+  ts: number;
+  /** Stored bytes of its text and sender fields. */
+  bytes: number;
 }
 
 function toMessage(row: QueryResult, room: string): ChatMessage {
@@ -880,5 +945,93 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
         onDisk?.lock.release();
       }
     },
+
+    // --- Room lifecycle, protection and retention (rooms.ts, retention.ts) ---
+
+    roomInfo(roomKey) {
+      const row = database.get(SELECT_ROOM_INFO, [toSqlText(roomKey)]);
+      if (!row) return undefined;
+      const prunedThrough = Number(row.pruned_through ?? 0);
+      return {
+        name: fromSqlText(row.name),
+        lastSeq: Math.max(Number(row.last_seq ?? 0), prunedThrough),
+        prunedThrough,
+        verifier: row.verifier === null || row.verifier === undefined ? undefined : String(row.verifier),
+      };
+    },
+    roomKeys() {
+      return database.all('SELECT room_key FROM rooms').map((row) => fromSqlText(row.room_key));
+    },
+    setVerifier(roomKey, name, verifier, now) {
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        if (!names.has(roomKey)) insertRoom.run([toSqlText(roomKey), toSqlText(name), now]);
+        database.run(UPSERT_VERIFIER, [toSqlText(roomKey), verifier ?? null]);
+        database.exec('COMMIT');
+      } catch (error) {
+        if (database.inTransaction) database.exec('ROLLBACK');
+        throw error;
+      }
+      names.set(roomKey, names.get(roomKey) ?? name);
+    },
+    deleteRoomIfUnused(roomKey) {
+      const key = toSqlText(roomKey);
+      const deleted = database.run(`DELETE FROM rooms WHERE room_key = ? AND ${UNUSED_ROOM}`, [key]).changes > 0;
+      if (deleted) {
+        database.run('DELETE FROM room_state WHERE room_key = ?', [key]);
+        names.delete(roomKey);
+      }
+      return deleted;
+    },
+    deleteUnusedRooms() {
+      const keys = database.all(`SELECT room_key FROM rooms WHERE ${UNUSED_ROOM}`).map((row) => fromSqlText(row.room_key));
+      for (const key of keys) this.deleteRoomIfUnused(key);
+      return keys.length;
+    },
+    messageSizes(roomKey, afterSeq, limit) {
+      return database
+        .all(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq LIMIT ?`, [toSqlText(roomKey), afterSeq, limit])
+        .map(toSize);
+    },
+    messageSizesBefore(roomKey, beforeSeq, limit) {
+      return database
+        .all(`SELECT ${SIZE_COLUMNS} FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, [toSqlText(roomKey), beforeSeq, limit])
+        .map(toSize);
+    },
+    prune(roomKey, fromSeq, throughSeq) {
+      const key = toSqlText(roomKey);
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        const { changes } = database.run('DELETE FROM messages WHERE room_key = ? AND seq >= ? AND seq <= ?', [key, fromSeq, throughSeq]);
+        database.run(
+          'INSERT INTO room_state (room_key, pruned_through) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET pruned_through = MAX(pruned_through, excluded.pruned_through)',
+          [key, throughSeq],
+        );
+        database.exec('COMMIT');
+        return changes;
+      } catch (error) {
+        if (database.inTransaction) database.exec('ROLLBACK');
+        throw error;
+      }
+    },
   };
+}
+
+const SELECT_ROOM_INFO = `SELECT r.name AS name, s.verifier AS verifier, s.pruned_through AS pruned_through,
+    (SELECT MAX(seq) FROM messages m WHERE m.room_key = r.room_key) AS last_seq
+  FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key WHERE r.room_key = ?`;
+
+const UPSERT_VERIFIER =
+  'INSERT INTO room_state (room_key, verifier) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET verifier = excluded.verifier';
+
+/** SQL condition: a room (alias-free, on `rooms`) with no message, no pruned history and no password. */
+const UNUSED_ROOM = `NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_key = rooms.room_key)
+  AND NOT EXISTS (SELECT 1 FROM room_state s WHERE s.room_key = rooms.room_key AND (s.verifier IS NOT NULL OR s.pruned_through > 0))`;
+
+/** Stored bytes of a message: text and sender fields (CAST: bytes, whether a column holds text or a blob). */
+const SIZE_COLUMNS =
+  'seq, ts, length(CAST(text AS BLOB)) + length(CAST(sender_name AS BLOB)) + length(CAST(sender_id AS BLOB)) + length(CAST(client_id AS BLOB)) AS bytes';
+
+function toSize(row: QueryResult): MessageSize {
+  return { seq: Number(row.seq), ts: Number(row.ts), bytes: Number(row.bytes) };
 }

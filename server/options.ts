@@ -7,6 +7,14 @@
  */
 import {
   DEFAULT_BIND_ADDRESS,
+  DEFAULT_MAX_CACHED_HISTORY_BYTES,
+  DEFAULT_MAX_HISTORY_BYTES_PER_ROOM,
+  DEFAULT_RETENTION_GRACE_MS,
+  DEFAULT_RETENTION_INTERVAL_MS,
+  DEFAULT_ROOM_CREATION_INTERVAL_MS,
+  DEFAULT_ROOM_CREATIONS_PER_ADDRESS,
+  DEFAULT_ROOM_CREATIONS_PER_CONNECTION,
+  DEFAULT_ROOM_IDLE_MS,
   DEFAULT_HISTORY_ON_JOIN,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_JOIN_TIMEOUT_MS,
@@ -29,6 +37,7 @@ import {
 import { IN_MEMORY } from './history-store';
 import { silentLogger, type Logger } from './logger';
 import { normaliseAllowedOrigins, type AllowedOrigins } from './origin-check';
+import type { RetentionPolicy } from './retention';
 import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './protocol';
 
 /** SockJS endpoint options (the Spring design's defaults). @public */
@@ -61,6 +70,36 @@ export interface RoomConfig {
   password?: string;
   /** Most members. @default the server's maxMembersPerRoom */
   maxMembers?: number;
+  /**
+   * A room's protection is stored with it (a scrypt verifier, never the
+   * password) and survives restarts whatever the configuration says. For a
+   * room already protected, `password` must match the stored one, or the
+   * host refuses to start (HostStartError `EROOMPASSWORD`), unless this is
+   * set: then `password` replaces it. @default false
+   */
+  changePassword?: boolean;
+  /** Makes a protected room open again (an explicit host action; contradicts `password`). @default false */
+  removePassword?: boolean;
+  /** This room's history retention; its limits replace the host's ({@link ChatServerOptions.retention}) one by one. @default the host's */
+  retention?: RetentionPolicy;
+}
+
+/** History retention of a host. @public */
+export interface RetentionOptions extends RetentionPolicy {
+  /** Never delete messages younger than this (resends must still find them), in ms. @default 86400000 (a day) */
+  graceMs?: number;
+  /** How often retention runs, in ms. @default 600000 */
+  intervalMs?: number;
+}
+
+/** How fast clients may create rooms that do not exist yet (token buckets). @public */
+export interface RoomCreationLimit {
+  /** New rooms one connection may create per interval. @default 5 */
+  perConnection: number;
+  /** New rooms all connections from one address may create per interval. @default 20 */
+  perAddress: number;
+  /** Time over which the allowances refill completely, in ms. @default 60000 */
+  intervalMs: number;
 }
 
 /** Per-connection message rate limit (a token bucket). @public */
@@ -112,6 +151,20 @@ export interface ChatServerOptions {
   maxRooms?: number;
   /** Messages kept per room for catch-up. @default 1000 */
   maxHistoryPerRoom?: number;
+  /** Bytes of one room's in-memory history (older messages are read from disk). @default 2097152 */
+  maxHistoryBytesPerRoom?: number;
+  /** Bytes of in-memory history across all rooms. @default 67108864 */
+  maxCachedHistoryBytes?: number;
+  /**
+   * A room nobody has been in for this long leaves memory (its history stays
+   * on disk); one nobody ever wrote in, outside `rooms` and without a
+   * password, is forgotten. In ms. @default 300000
+   */
+  roomIdleMs?: number;
+  /** How fast clients may create new rooms. @default { perConnection: 5, perAddress: 20, intervalMs: 60000 } */
+  roomCreation?: Partial<RoomCreationLimit>;
+  /** History retention for every room (a room's own `retention` overrides it). @default keep everything */
+  retention?: RetentionOptions;
   /** Messages a `welcome` carries when the join gives no `since`. @default 100 */
   historyOnJoin?: number;
   /** Close connections silent this long (4000), in ms. @default 45000 */
@@ -157,6 +210,11 @@ export interface ResolvedOptions {
   maxMembersPerRoom: number;
   maxRooms: number;
   maxHistoryPerRoom: number;
+  maxHistoryBytesPerRoom: number;
+  maxCachedHistoryBytes: number;
+  roomIdleMs: number;
+  roomCreation: RoomCreationLimit;
+  retention: RetentionPolicy & { graceMs: number; intervalMs: number };
   historyOnJoin: number;
   idleTimeoutMs: number;
   joinTimeoutMs: number;
@@ -195,11 +253,30 @@ function resolveRoom(room: string | RoomConfig, maxMembersPerRoom: number): Room
   }
   const resolved: RoomConfig = { name, maxMembers: config.maxMembers ?? maxMembersPerRoom };
   positiveInteger(`rooms[${name}].maxMembers`, resolved.maxMembers ?? 0);
+  const hasPassword = config.password !== undefined && config.password !== '';
+  if (config.removePassword === true && hasPassword) {
+    throw new TypeError(`rooms[${name}]: removePassword contradicts password`);
+  }
+  if (config.changePassword === true && !hasPassword) {
+    throw new TypeError(`rooms[${name}]: changePassword needs the new password`);
+  }
+  if (config.removePassword === true) resolved.removePassword = true;
+  if (config.changePassword === true) resolved.changePassword = true;
+  if (config.retention !== undefined) resolved.retention = resolveRetentionPolicy(`rooms[${name}].retention`, config.retention);
   if (config.password !== undefined && config.password !== '') {
     if (config.password.length > PASSWORD_MAX_LENGTH) {
       throw new TypeError(`rooms[${name}].password is longer than ${PASSWORD_MAX_LENGTH} characters`);
     }
     resolved.password = config.password;
+  }
+  return resolved;
+}
+
+function resolveRetentionPolicy(name: string, policy: RetentionPolicy): RetentionPolicy {
+  const resolved: RetentionPolicy = {};
+  for (const field of ['maxAgeMs', 'maxMessages', 'maxBytes'] as const) {
+    const value = policy[field];
+    if (value !== undefined) resolved[field] = positiveInteger(`${name}.${field}`, value);
   }
   return resolved;
 }
@@ -224,6 +301,9 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     maxMembersPerRoom: DEFAULT_MAX_MEMBERS_PER_ROOM,
     maxRooms: DEFAULT_MAX_ROOMS,
     maxHistoryPerRoom: DEFAULT_MAX_HISTORY_PER_ROOM,
+    maxHistoryBytesPerRoom: DEFAULT_MAX_HISTORY_BYTES_PER_ROOM,
+    maxCachedHistoryBytes: DEFAULT_MAX_CACHED_HISTORY_BYTES,
+    roomIdleMs: DEFAULT_ROOM_IDLE_MS,
     historyOnJoin: DEFAULT_HISTORY_ON_JOIN,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
     joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
@@ -236,6 +316,17 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     version: '0.0.0',
     ...given,
     rooms: [],
+    roomCreation: {
+      perConnection: DEFAULT_ROOM_CREATIONS_PER_CONNECTION,
+      perAddress: DEFAULT_ROOM_CREATIONS_PER_ADDRESS,
+      intervalMs: DEFAULT_ROOM_CREATION_INTERVAL_MS,
+      ...definedOnly(options.roomCreation),
+    },
+    retention: {
+      graceMs: DEFAULT_RETENTION_GRACE_MS,
+      intervalMs: DEFAULT_RETENTION_INTERVAL_MS,
+      ...definedOnly(options.retention),
+    },
     allowedOrigins: normaliseAllowedOrigins(options.allowedOrigins),
     rateLimit: {
       messages: DEFAULT_RATE_LIMIT_MESSAGES,
@@ -262,6 +353,9 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     'maxMembersPerRoom',
     'maxRooms',
     'maxHistoryPerRoom',
+    'maxHistoryBytesPerRoom',
+    'maxCachedHistoryBytes',
+    'roomIdleMs',
     'historyOnJoin',
     'idleTimeoutMs',
     'joinTimeoutMs',
@@ -270,6 +364,16 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     'sendTimeLimitMs',
   ] as const) {
     positiveInteger(name, resolved[name]);
+  }
+  positiveInteger('roomCreation.perConnection', resolved.roomCreation.perConnection);
+  positiveInteger('roomCreation.perAddress', resolved.roomCreation.perAddress);
+  positiveInteger('roomCreation.intervalMs', resolved.roomCreation.intervalMs);
+  const { graceMs, intervalMs: retentionIntervalMs, ...hostPolicy } = resolved.retention;
+  if (!Number.isInteger(graceMs) || graceMs < 0) throw new TypeError(`retention.graceMs must be a whole number of ms, got ${graceMs}`);
+  positiveInteger('retention.intervalMs', retentionIntervalMs);
+  resolved.retention = { ...resolveRetentionPolicy('retention', hostPolicy), graceMs, intervalMs: retentionIntervalMs };
+  if (resolved.maxHistoryBytesPerRoom > resolved.maxCachedHistoryBytes) {
+    throw new TypeError('maxHistoryBytesPerRoom must not exceed maxCachedHistoryBytes');
   }
   positiveInteger('rateLimit.messages', resolved.rateLimit.messages);
   positiveInteger('rateLimit.intervalMs', resolved.rateLimit.intervalMs);

@@ -25,7 +25,7 @@ import {
   type SendMessage,
   type ServerMessage,
 } from './protocol';
-import { TokenBucket } from './rate-limiter';
+import { TokenBucket, type KeyedTokenBuckets } from './rate-limiter';
 import type { Admission, Room, RoomRegistry } from './rooms';
 
 /** Bytes of randomness in a member id (base64url: 8 characters). */
@@ -39,6 +39,12 @@ export interface SessionContext {
   historyOnJoin: number;
   idleTimeoutMs: number;
   rateLimit: { messages: number; intervalMs: number };
+  /** New rooms one connection may create: a burst of `rooms`, refilled over `intervalMs`. */
+  roomCreation: { perConnection: number; intervalMs: number };
+  /** New rooms per client address, shared by every session of the server. */
+  roomCreationByAddress: KeyedTokenBuckets;
+  /** Bytes of messages one `welcome` or `historyPage` carries at most. */
+  historyResponseBytes: number;
   /** Current time in ms (injectable so tests can pin timestamps). */
   now: () => number;
 }
@@ -63,6 +69,11 @@ export class ChatSession {
   readonly #connection: ClientConnection;
   readonly #context: SessionContext;
   readonly #bucket: TokenBucket;
+  /** `history` requests have their own allowance, so a long catch-up never costs the user's sends. */
+  readonly #historyBucket: TokenBucket;
+  readonly #roomCreationBucket: TokenBucket;
+  /** Counts joins; an answer to a password check applies only to the latest join. */
+  #joinGeneration = 0;
   #room: Room | undefined;
   #member: Member | undefined;
   #closed = false;
@@ -71,6 +82,8 @@ export class ChatSession {
     this.#connection = connection;
     this.#context = context;
     this.#bucket = new TokenBucket(context.rateLimit.messages, context.rateLimit.intervalMs, context.now());
+    this.#historyBucket = new TokenBucket(context.rateLimit.messages, context.rateLimit.intervalMs, context.now());
+    this.#roomCreationBucket = new TokenBucket(context.roomCreation.perConnection, context.roomCreation.intervalMs, context.now());
     connection.onMessage((data) => this.#onFrame(data));
     connection.onClose(() => this.#onClose());
   }
@@ -88,12 +101,13 @@ export class ChatSession {
       const decoded = decodeClientMessage(data, { maxTextBytes: this.#context.maxTextBytes });
       ref = decoded.ok ? (decoded.message.type === 'send' ? decoded.message.id : undefined) : decoded.ref;
       // Every frame costs a token, garbage included (a flood of bad frames
-      // must not buy unlimited error replies), except `ping` and `history`:
-      // a client catching up after a long absence pages through history as
-      // fast as it can, and a flood of those is bounded by the page size and
-      // cut off by the slow-consumer guard if the client does not read.
-      const exempt = decoded.ok && (decoded.message.type === 'ping' || decoded.message.type === 'history');
-      if (!exempt && !this.#bucket.take(this.#context.now())) {
+      // must not buy unlimited error replies), except `ping`. `history`
+      // requests cost a token of their own bucket (issue 12 item 5: 47 kB of
+      // requests drew hundreds of MB of pages): a client catching up pages
+      // as fast as that allows, and its sends keep their own allowance.
+      const isHistory = decoded.ok && decoded.message.type === 'history';
+      const exempt = decoded.ok && decoded.message.type === 'ping';
+      if (!exempt && !(isHistory ? this.#historyBucket : this.#bucket).take(this.#context.now())) {
         throw new ChatError(ErrorCode.RateLimited, 'You are sending too fast; this message was not sent.');
       }
       if (!decoded.ok) {
@@ -112,12 +126,17 @@ export class ChatSession {
         this.#connection.send(PONG_FRAME);
         return;
       case 'join':
-        this.#join(message);
+        this.#join(message).catch((error: unknown) => {
+          // A refusal that arrives after the connection closed has nobody to tell.
+          if (!this.#closed) this.#fail(error);
+        });
         return;
       case 'send':
         this.#send(message);
         return;
       case 'leave':
+        // A leave also voids a join whose password is still being checked.
+        this.#joinGeneration += 1;
         if (!this.#room) throw new ChatError(ErrorCode.NotJoined, 'You are not in a room.');
         this.#leave();
         return;
@@ -127,13 +146,54 @@ export class ChatSession {
     }
   }
 
-  #join(message: JoinMessage): void {
-    const room = this.#context.rooms.getOrCreate(message.room);
-    if (!room) throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
+  /**
+   * Whether this session may create one more room: its own allowance and
+   * its address's (taken only when both have one, so a refusal by one does
+   * not spend the other's).
+   */
+  #mayCreateRoom(): boolean {
+    const now = this.#context.now();
+    const address = this.#connection.remoteAddress;
+    if (!this.#roomCreationBucket.has(now) || !this.#context.roomCreationByAddress.has(address, now)) return false;
+    return this.#roomCreationBucket.take(now) && this.#context.roomCreationByAddress.take(address, now);
+  }
+
+  /**
+   * Asynchronous: the password of a protected room is checked with scrypt
+   * off the event loop (rooms.ts `admit`). Frames arriving meanwhile are
+   * handled as for a session not (yet) in that room; a later join, a leave
+   * or the connection closing makes this join's answer void.
+   */
+  async #join(message: JoinMessage): Promise<void> {
+    const generation = (this.#joinGeneration += 1);
+    const opened = this.#context.rooms.open(message.room, () => this.#mayCreateRoom());
+    if (!opened.ok) {
+      if (opened.reason === 'tooManyNewRooms') {
+        throw new ChatError(ErrorCode.TooManyNewRooms, 'You are creating rooms too fast; join an existing room or try again later.');
+      }
+      throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
+    }
+    const { room } = opened;
     // Joining the room this session is already in again (a client re-sending
     // join) must not count itself as the holder of its own name.
     if (this.#room === room) this.#leave();
-    const admission = room.admit(message.name, message.password, message.resumeKey);
+    const release = room.hold();
+    let admission: Admission;
+    try {
+      admission = await room.admit(message.name, message.password, message.resumeKey);
+    } finally {
+      release();
+    }
+    if (this.#closed || generation !== this.#joinGeneration) return;
+    if (!admission.ok) {
+      const [code, text] = REFUSAL[admission.reason];
+      throw new ChatError(code, text);
+    }
+    // Another join may have taken the name while the password was checked;
+    // the name and size checks are run again, synchronously, right before
+    // the member is added.
+    if (this.#room === room) this.#leave();
+    admission = room.admitMember(message.name, message.resumeKey);
     if (!admission.ok) {
       const [code, text] = REFUSAL[admission.reason];
       throw new ChatError(code, text);
@@ -150,7 +210,7 @@ export class ChatSession {
     // A `since` from another history counts for nothing: its seqs may name other messages here.
     const { historyId } = this.#context.rooms;
     const since = message.historyId === undefined || message.historyId === historyId ? (message.since ?? 0) : 0;
-    const recent = room.recentSince(since, this.#context.historyOnJoin);
+    const recent = room.recentSince(since, this.#context.historyOnJoin, this.#context.historyResponseBytes);
     room.broadcast(encode({ type: 'memberJoined', room: room.name, member }));
     room.add({
       member,
@@ -188,6 +248,15 @@ export class ChatSession {
       try {
         if (result.ok) {
           this.#connection.send(encode({ type: 'ack', id: message.id, seq: result.message.seq, ts: result.message.ts }));
+        } else if (result.shownAs !== undefined) {
+          // Members were shown it as this seq; telling its sender it was not
+          // sent would make them disagree (issue 12 item 6). The client keeps
+          // it and resends it after the host restarts, where its id finds it.
+          this.#sendError(
+            ErrorCode.Unconfirmed,
+            `The host showed this message as #${result.shownAs} but could not confirm it is saved; it will be resent when the host is back.`,
+            message.id,
+          );
         } else {
           this.#context.logger.error('could not store a message', { room: room.name, error: result.error.message });
           this.#sendError(ErrorCode.Storage, 'The host could not save this message; it was not sent.', message.id);
@@ -201,7 +270,7 @@ export class ChatSession {
   #history(message: HistoryRequestMessage): void {
     const room = this.#room;
     if (!room) throw new ChatError(ErrorCode.NotJoined, 'Join a room before asking for its history.');
-    const page = room.page(message.before, message.limit ?? HISTORY_PAGE_MAX);
+    const page = room.page(message.before, message.limit ?? HISTORY_PAGE_MAX, this.#context.historyResponseBytes);
     this.#connection.send(
       encode({ type: 'historyPage', room: room.name, before: message.before, messages: page.messages, hasMore: page.hasMore }),
     );

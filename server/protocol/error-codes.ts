@@ -32,10 +32,23 @@ export const ErrorCode = {
   RoomFull: 'CHAT_ERR_ROOM_FULL',
   /** The host has as many rooms as it allows, so a new one cannot be created. */
   TooManyRooms: 'CHAT_ERR_TOO_MANY_ROOMS',
+  /**
+   * This connection, or its address, created new rooms faster than the host
+   * allows; joining a room that exists still works. Try again later.
+   */
+  TooManyNewRooms: 'CHAT_ERR_TOO_MANY_NEW_ROOMS',
   /** The connection sent messages faster than the host allows; this one was not stored. */
   RateLimited: 'CHAT_ERR_RATE_LIMITED',
   /** The host could not save the message (e.g. disk full); it was not sent. Retry later. */
   Storage: 'CHAT_ERR_STORAGE',
+  /**
+   * The host wrote this message (`ref`) and showed it to the room as
+   * `seq` (in the text), but could not flush it to disk, so it cannot
+   * confirm it is saved. The client keeps it and resends it after the host
+   * restarts; the host recognises the resend by its id and acknowledges it
+   * with the seq members saw.
+   */
+  Unconfirmed: 'CHAT_ERR_UNCONFIRMED',
   /** The host hit an unexpected error handling this message. */
   Internal: 'CHAT_ERR_INTERNAL',
 } as const;

@@ -135,4 +135,8 @@ describe('isDefinitiveRefusal', () => {
   test('keeps sending after NOT_JOINED (the send crossed a reconnect)', () => {
     assert.equal(isDefinitiveRefusal(ErrorCode.NotJoined), false);
   });
+
+  test('keeps the message after UNCONFIRMED (shown to the room, not flushed): it is resent after the host restarts', () => {
+    assert.equal(isDefinitiveRefusal(ErrorCode.Unconfirmed), false);
+  });
 });

@@ -330,7 +330,11 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
   describe(`room count over ${kind}`, () => {
     const fixture = useServer({ maxRooms: 2, rooms: ['lobby'] });
 
-    it('refuses to create a room past maxRooms with CHAT_ERR_TOO_MANY_ROOMS; existing rooms stay open', async () => {
+    // maxRooms bounds the rooms in memory: rooms with people in them (an
+    // empty room leaves memory to make space; issue 12 item 5).
+    it('refuses to create a room past maxRooms rooms with people in them with CHAT_ERR_TOO_MANY_ROOMS; existing rooms stay open', async () => {
+      const other = await fixture.connect('ws', 'in the lobby');
+      await other.join('lobby', 'Bob');
       const client = await fixture.connect(kind);
       assert.equal((await client.join('second', 'Ann')).room, 'second');
       client.send({ type: 'join', room: 'third', name: 'Ann' });

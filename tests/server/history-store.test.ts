@@ -96,14 +96,21 @@ describe('openHistoryStore', () => {
     const objects = inspect(path, (db) =>
       db.all("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").map((row) => `${String(row.type)} ${String(row.name)}`),
     );
-    assert.deepEqual(objects, ['index messages_by_client', 'table host_state', 'table messages', 'table rooms', 'trigger messages_deleted']);
+    assert.deepEqual(objects, [
+      'index messages_by_client',
+      'table host_state',
+      'table messages',
+      'table room_state',
+      'table rooms',
+      'trigger messages_deleted',
+    ]);
     // Closed cleanly: the history id stays, and the host is marked as not running.
     assert.deepEqual(
       inspect(path, (db) => db.all("SELECT key FROM host_state WHERE key <> 'boot' ORDER BY key").map((row) => String(row.key))),
       ['history_id', 'messages_deleted', 'open'],
     );
     assert.equal(inspect(path, (db) => String(db.get("SELECT value FROM host_state WHERE key = 'open'")?.value)), '0');
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 3);
     const columns = inspect(path, (db) => db.all('PRAGMA table_info(messages)').map((row) => String(row.name)));
     assert.deepEqual(columns, ['room_key', 'seq', 'ts', 'sender_id', 'sender_name', 'client_id', 'text']);
   });
@@ -453,7 +460,7 @@ describe('openHistoryStore', () => {
     } finally {
       store.close();
     }
-    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 2);
+    assert.equal(inspect(path, (db) => Number(db.get('PRAGMA user_version')?.user_version)), 3);
     assert.deepEqual(
       inspect(path, (db) => db.all('SELECT DISTINCT typeof(room_key) AS a, typeof(text) AS b, typeof(client_id) AS c FROM messages').map((row) => `${String(row.a)} ${String(row.b)} ${String(row.c)}`)),
       ['blob blob blob'],

@@ -567,8 +567,15 @@ export class ChatRoom {
     const entry = this.#pending[index];
     if (entry !== undefined) {
       // Not definitive (NOT_JOINED: the send crossed a reconnect): it stays
-      // 'sending' and goes again after the next welcome.
-      if (!isDefinitiveRefusal(error.code)) return;
+      // 'sending' and goes again after the next welcome. UNCONFIRMED (the
+      // host showed it to the room but its disk failed) also says why.
+      if (!isDefinitiveRefusal(error.code)) {
+        if (error.code === ErrorCode.Unconfirmed) {
+          this.lastError = shown;
+          this.#publish();
+        }
+        return;
+      }
       this.#outbox?.markFailed(entry.clientId, error.code);
       this.#pending[index] = { ...entry, delivery: 'failed', error: shown.text };
       this.lastError = shown;

@@ -48,8 +48,11 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.WrongPassword]: 'That room password is not right. Check it with the host and try again.',
   [ErrorCode.RoomFull]: 'This room is full. Try again later, or ask the host to let more people in.',
   [ErrorCode.TooManyRooms]: 'The host cannot open another room. Join one of the rooms it already has.',
+  [ErrorCode.TooManyNewRooms]: 'You are opening new rooms too fast. Join a room that exists, or try again in a minute.',
   [ErrorCode.RateLimited]: 'You are sending too fast. Wait a moment, then press Retry.',
   [ErrorCode.Storage]: 'The host could not save this message. Retry in a moment.',
+  [ErrorCode.Unconfirmed]:
+    'The host showed this message but could not confirm it is saved. LanChat keeps it and sends it again when the host is back.',
   [ErrorCode.Internal]: 'The host hit an unexpected problem with that request.',
 };
 

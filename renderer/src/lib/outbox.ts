@@ -34,10 +34,11 @@ export interface OutboxEntry {
 /**
  * Refusals that a resend on the next join would not fix: the message stays
  * `failed` until the user retries or discards it. Anything else (`NOT_JOINED`:
- * the send crossed a reconnect) stays `sending` and goes again after the next
- * welcome.
+ * the send crossed a reconnect; `UNCONFIRMED`: the host showed it but could
+ * not flush it, and recognises the resend after it restarts) stays `sending`
+ * and goes again after the next welcome.
  */
-const RESEND_LATER_CODES: ReadonlySet<string> = new Set([ErrorCode.NotJoined]);
+const RESEND_LATER_CODES: ReadonlySet<string> = new Set([ErrorCode.NotJoined, ErrorCode.Unconfirmed]);
 
 /**
  * Whether a refusal of a `send` is definitive (TEXT_TOO_LONG, EMPTY_TEXT,
