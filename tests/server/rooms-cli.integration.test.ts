@@ -15,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import { Database } from 'node-sqlite3-wasm';
 
 import { ErrorCode } from '../../server/protocol';
+import { fromSqlText, toSqlText } from '../../server/sqlite-text';
 import {
   WsTestClient,
   clientId,
@@ -138,9 +139,12 @@ describe('lanchat-host: rooms across restarts', () => {
       // The file holds a scrypt verifier, never the password.
       const db = openFile(dataPath);
       try {
-        const row = db.get("SELECT verifier FROM room_state WHERE room_key = 'vault'");
+        const row = db.get('SELECT verifier FROM room_state WHERE room_key = ?', [toSqlText('vault')]);
         assert.match(String(row?.verifier), /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
-        const dump = JSON.stringify(db.all('SELECT * FROM room_state')) + JSON.stringify(db.all('SELECT * FROM rooms'));
+        // Strings are stored as UTF-8 blobs (sqlite-text.ts): decode them before looking for the password.
+        const decoded = (rows: Array<Record<string, unknown>>): string =>
+          JSON.stringify(rows.map((row) => Object.values(row).map((value) => (value instanceof Uint8Array ? fromSqlText(value) : value))));
+        const dump = decoded(db.all('SELECT * FROM room_state')) + decoded(db.all('SELECT * FROM rooms'));
         assert.equal(dump.includes('"pw"'), false);
       } finally {
         db.close();
@@ -224,7 +228,7 @@ describe('lanchat-host: rooms across restarts', () => {
       const db = openFile(dataPath);
       try {
         assert.deepEqual(
-          db.all('SELECT name FROM rooms ORDER BY name').map((row) => String(row.name)),
+          db.all('SELECT name FROM rooms ORDER BY name').map((row) => fromSqlText(row.name)),
           ['lobby', 'spam 0-0', 'spam 3-4'],
         );
       } finally {
