@@ -12,6 +12,7 @@ const NODE_ERROR_TO_HOST: Readonly<Record<string, HostErrorCode>> = {
   EADDRINUSE: 'HOST_ERR_PORT_IN_USE',
   EACCES: 'HOST_ERR_PORT_ACCESS',
   EINVAL: 'HOST_ERR_INVALID_REQUEST',
+  EROOMPASSWORD: 'HOST_ERR_ROOM_PASSWORD',
 };
 
 /** Whether `code` is one of the history store's start-up error codes. @public */

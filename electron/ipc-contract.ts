@@ -44,6 +44,8 @@ export type HostErrorCode =
   | 'HOST_ERR_CRASHED'
   /** The server crashed too often in a short time; the host stopped restarting it. */
   | 'HOST_ERR_RESTART_LIMIT'
+  /** The room is stored as protected with another password (server HostStartError `EROOMPASSWORD`). */
+  | 'HOST_ERR_ROOM_PASSWORD'
   | 'HOST_ERR_UNKNOWN'
   | HistoryErrorCode;
 

@@ -16,6 +16,7 @@ describe('hostErrorOf', () => {
     assert.equal(hostErrorOf('EADDRINUSE', 'Port 5000 is already in use.').code, 'HOST_ERR_PORT_IN_USE');
     assert.equal(hostErrorOf('EACCES', 'Not allowed.').code, 'HOST_ERR_PORT_ACCESS');
     assert.equal(hostErrorOf('EINVAL', 'bad option').code, 'HOST_ERR_INVALID_REQUEST');
+    assert.equal(hostErrorOf('EROOMPASSWORD', 'The room vault is protected with another password.').code, 'HOST_ERR_ROOM_PASSWORD');
   });
 
   test('reports anything else as unknown, keeping the message', () => {

@@ -118,6 +118,8 @@ export function hostErrorText(error: HostError, port: number): string {
       return 'The chat server stopped unexpectedly.';
     case 'HOST_ERR_RESTART_LIMIT':
       return 'The chat server kept stopping unexpectedly, so LanChat stopped restarting it. Host the room again to retry.';
+    case 'HOST_ERR_ROOM_PASSWORD':
+      return 'This room is protected on this computer with another password. Type that password to host it, or host a room with another name.';
     case 'HOST_ERR_UNKNOWN':
       return `Hosting failed: ${error.message}`;
   }
