@@ -7,16 +7,23 @@
  *
  * @public
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createChatServer } from './chat-server';
-import { DEFAULT_BIND_ADDRESS, DEFAULT_PORT } from './constants';
+import {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS,
+  DEFAULT_MAX_SOCKETS_PER_ADDRESS,
+  DEFAULT_PORT,
+} from './constants';
 import { HostStartError } from './errors';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
+import { IN_MEMORY } from './history-store';
 
 const EXIT_START_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -28,12 +35,22 @@ const USAGE = `Usage: lanchat-host [options]
   --host <address>      address to bind (default ${DEFAULT_BIND_ADDRESS}: the whole LAN;
                         127.0.0.1: this machine only)
   --room <name>         a room to create at start; repeatable (default: lobby)
-  --password <secret>   members must give this password to join the --room rooms
+  --password-file <file>  members must give the password in this file (its first
+                        line) to join the --room rooms
+  --password <secret>   the same, given on the command line: every user of this
+                        machine can read it (ps, /proc/<pid>/cmdline); prefer
+                        --password-file or the LANCHAT_PASSWORD environment variable
   --max-members <n>     most members per room (default 1024)
   --allowed-origin <o>  also accept browsers from this http(s)://host[:port] origin;
                         repeatable; '*' accepts any (default: the host's own origin
                         and the desktop app only)
   --max-connections <n> most open connections (default 2048)
+  --max-sockets-per-address <n>   most TCP sockets one client address may hold
+                                  (IPv6: one /64) (default ${DEFAULT_MAX_SOCKETS_PER_ADDRESS})
+  --max-sessions-per-address <n>  most chat connections from one address; more are
+                                  closed with 4001 (default ${DEFAULT_MAX_SESSIONS_PER_ADDRESS})
+  --max-sessions-without-origin <n>  of those, most opened without an Origin header
+                                  (non-browser clients) (default ${DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS})
   --max-text-bytes <n>  longest message text in UTF-8 bytes (default 8192)
   --max-frame-bytes <n> largest WebSocket frame on /ws; over it: close 1009 (default 65536)
   --idle-timeout-ms <n> close connections silent this long (default 45000)
@@ -55,9 +72,67 @@ const USAGE = `Usage: lanchat-host [options]
   --log-level <level>   debug | info | warn | error (default info)
   -h, --help            show this help
   -v, --version         print the version
+
+Environment:
+  LANCHAT_PASSWORD      the --room rooms' password, if neither --password-file nor
+                        --password is given
 `;
 
 class UsageError extends Error {}
+
+/** Environment variable with the rooms' password (not visible in the process list, unlike --password). */
+const PASSWORD_ENV = 'LANCHAT_PASSWORD';
+
+/** Permissions of the data directory the CLI creates: only its owner may read the history (as the desktop profile). */
+const DATA_DIR_MODE = 0o700;
+
+/**
+ * The rooms' password: from --password-file (its first line, without the
+ * line break an editor adds), LANCHAT_PASSWORD or --password, in that order
+ * of preference; giving more than one is a usage error.
+ */
+function passwordOption(file: string | undefined, flag: string | undefined): string | undefined {
+  const fromEnv = process.env[PASSWORD_ENV];
+  const given = [file !== undefined, flag !== undefined, fromEnv !== undefined && fromEnv !== ''].filter(Boolean).length;
+  if (given > 1) throw new UsageError(`give the password one way only: --password-file, --password or ${PASSWORD_ENV}`);
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --password-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const password = text.split(/\r?\n/, 1)[0] ?? '';
+    if (password === '') throw new UsageError(`--password-file ${file} is empty: its first line is the password`);
+    return password;
+  }
+  if (flag !== undefined) {
+    process.stderr.write(
+      `lanchat-host: warning: --password is visible to every user of this machine (ps, /proc/<pid>/cmdline); use --password-file or ${PASSWORD_ENV} instead\n`,
+    );
+    return flag;
+  }
+  return fromEnv === '' ? undefined : fromEnv;
+}
+
+/**
+ * Creates the history file's directory, readable by its owner only, when it
+ * does not exist yet (the default one, or a --data path in a new
+ * directory). An existing directory is left as its owner made it.
+ */
+function prepareDataDirectory(dataPath: string): void {
+  if (dataPath === IN_MEMORY) return;
+  const directory = dirname(dataPath);
+  if (existsSync(directory)) return;
+  try {
+    // mode applies to every directory mkdir creates here (less the umask,
+    // which cannot add permissions back).
+    mkdirSync(directory, { recursive: true, mode: DATA_DIR_MODE });
+  } catch {
+    // Not ours to report: opening the history store tries again and says
+    // what is wrong with the path the way it reports every other problem.
+  }
+}
 
 function integerOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -106,9 +181,13 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         room: { type: 'string', multiple: true },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
         'max-members': { type: 'string' },
         'allowed-origin': { type: 'string', multiple: true },
         'max-connections': { type: 'string' },
+        'max-sockets-per-address': { type: 'string' },
+        'max-sessions-per-address': { type: 'string' },
+        'max-sessions-without-origin': { type: 'string' },
         'max-text-bytes': { type: 'string' },
         'max-frame-bytes': { type: 'string' },
         'idle-timeout-ms': { type: 'string' },
@@ -148,13 +227,19 @@ async function main(argv: string[]): Promise<number> {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const port = integerOption('port', values.port) ?? DEFAULT_PORT;
     const maxMembers = integerOption('max-members', values['max-members']);
+    const password = passwordOption(values['password-file'], values.password);
+    const dataPath = values.data ?? defaultDataPath();
+    prepareDataDirectory(dataPath);
     server = createChatServer({
       port,
       host: values.host ?? DEFAULT_BIND_ADDRESS,
-      rooms: (values.room ?? ['lobby']).map((name) => ({ name, password: values.password, maxMembers })),
+      rooms: (values.room ?? ['lobby']).map((name) => ({ name, password, maxMembers })),
       maxMembersPerRoom: maxMembers,
       allowedOrigins: values['allowed-origin'],
       maxConnections: integerOption('max-connections', values['max-connections']),
+      maxSocketsPerAddress: integerOption('max-sockets-per-address', values['max-sockets-per-address']),
+      maxSessionsPerAddress: integerOption('max-sessions-per-address', values['max-sessions-per-address']),
+      maxSessionsWithoutOriginPerAddress: integerOption('max-sessions-without-origin', values['max-sessions-without-origin']),
       maxTextBytes: integerOption('max-text-bytes', values['max-text-bytes']),
       maxFrameBytes: integerOption('max-frame-bytes', values['max-frame-bytes']),
       idleTimeoutMs: integerOption('idle-timeout-ms', values['idle-timeout-ms']),
@@ -169,7 +254,7 @@ async function main(argv: string[]): Promise<number> {
         sessionCookie: values['sockjs-session-cookie'],
       },
       sockjsTestServices: values['sockjs-test-services'],
-      dataPath: values.data ?? defaultDataPath(),
+      dataPath,
       webRoot: values['no-web'] ? undefined : (values['web-root'] ?? join(__dirname, '..', 'renderer')),
       logger: createConsoleLogger(logLevel),
       version,

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import { addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
 import { ChatError } from './errors';
 import type { Logger } from './logger';
@@ -24,7 +25,9 @@ import {
   type Member,
   type SendMessage,
   type ServerMessage,
+  findLookalike,
 } from './protocol';
+import type { JoinThrottle } from './join-throttle';
 import { TokenBucket } from './rate-limiter';
 import type { Admission, Room, RoomRegistry } from './rooms';
 
@@ -41,6 +44,8 @@ export interface SessionContext {
   rateLimit: { messages: number; intervalMs: number };
   /** Current time in ms (injectable so tests can pin timestamps). */
   now: () => number;
+  /** Slows down wrong passwords per address and room (join-throttle.ts); none: no throttling. */
+  joinThrottle?: JoinThrottle;
 }
 
 /** Encodes a server message once; callers reuse the string for every recipient. */
@@ -130,14 +135,27 @@ export class ChatSession {
   #join(message: JoinMessage): void {
     const room = this.#context.rooms.getOrCreate(message.room);
     if (!room) throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
+    // Password guessing is slowed per address before the password is even looked at.
+    const throttle = room.isProtected ? this.#context.joinThrottle : undefined;
+    const address = addressKey(this.#connection.remoteAddress);
+    const wait = throttle?.check(address, room.key, this.#context.now());
+    if (wait && !wait.ok) {
+      const seconds = Math.ceil(wait.retryAfterMs / 1_000);
+      throw new ChatError(ErrorCode.TooManyAttempts, `Too many wrong passwords; try again in ${seconds} s.`, undefined, wait.retryAfterMs);
+    }
     // Joining the room this session is already in again (a client re-sending
     // join) must not count itself as the holder of its own name.
     if (this.#room === room) this.#leave();
     const admission = room.admit(message.name, message.password, message.resumeKey);
     if (!admission.ok) {
+      if (admission.reason === 'wrongPassword') throttle?.recordFailure(address, room.key, this.#context.now());
       const [code, text] = REFUSAL[admission.reason];
       throw new ChatError(code, text);
     }
+    // A name that only looks like a present member's ("Аlice" with a
+    // Cyrillic А next to "Alice") is as taken as the name itself.
+    const lookalike = admission.replaces ? undefined : findLookalike(message.name, room.members());
+    if (lookalike) throw new ChatError(ErrorCode.NameTaken, 'Someone in this room already uses a name that looks the same.');
     // Joining another room moves the session: one room per connection keeps
     // fan-out a plain loop over members.
     if (this.#room) this.#leave();
@@ -232,8 +250,9 @@ export class ChatSession {
     }
   }
 
-  #sendError(code: ErrorCode, text: string, ref?: string): void {
+  #sendError(code: ErrorCode, text: string, ref?: string, retryAfterMs?: number): void {
     const message: ErrorMessage = ref === undefined ? { type: 'error', code, message: text } : { type: 'error', code, message: text, ref };
+    if (retryAfterMs !== undefined) message.retryAfterMs = retryAfterMs;
     this.#connection.send(encode(message));
   }
 
@@ -244,7 +263,7 @@ export class ChatSession {
    */
   #fail(error: unknown, ref?: string): void {
     if (error instanceof ChatError) {
-      this.#sendError(error.code, error.message, ref);
+      this.#sendError(error.code, error.message, ref, error.retryAfterMs);
       if (error.closeCode !== undefined) this.#connection.close(error.closeCode, error.code);
       return;
     }
