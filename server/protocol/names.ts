@@ -169,18 +169,40 @@ export function nameSkeleton(name: string): string {
   return text.replace(/\s+/gu, ' ').trim().normalize('NFD');
 }
 
+/**
+ * The two skeletons a name is compared by. LanChat's names are unique
+ * without letter case, but TR39 maps some capitals before any folding
+ * ("I" passes for "l", Cyrillic "В" for "B"), so a name is compared both
+ * as typed and lower-cased: "ALİCE" imitates "Alice" through the second.
+ */
+function skeletonsOf(name: string): [string, string] {
+  return [nameSkeleton(name), nameSkeleton(name.toLowerCase())];
+}
+
+/**
+ * Whether two names look the same to a reader (either of their skeletons
+ * match).
+ *
+ * @public
+ */
+export function namesLookAlike(a: string, b: string): boolean {
+  const [aTyped, aFolded] = cachedSkeletons(a);
+  const [bTyped, bFolded] = cachedSkeletons(b);
+  return aTyped === bTyped || aFolded === bFolded;
+}
+
 /** Skeletons of names seen lately: a join compares against every member, each of whom would otherwise be recomputed. */
 const SKELETON_CACHE_LIMIT = 4_096;
-const skeletonCache = new Map<string, string>();
+const skeletonCache = new Map<string, [string, string]>();
 
-function cachedSkeleton(name: string): string {
-  let skeleton = skeletonCache.get(name);
-  if (skeleton === undefined) {
+function cachedSkeletons(name: string): [string, string] {
+  let skeletons = skeletonCache.get(name);
+  if (skeletons === undefined) {
     if (skeletonCache.size >= SKELETON_CACHE_LIMIT) skeletonCache.clear();
-    skeleton = nameSkeleton(name);
-    skeletonCache.set(name, skeleton);
+    skeletons = skeletonsOf(name);
+    skeletonCache.set(name, skeletons);
   }
-  return skeleton;
+  return skeletons;
 }
 
 /**
@@ -192,10 +214,9 @@ function cachedSkeleton(name: string): string {
  */
 export function findLookalike<T extends { name: string }>(name: string, members: Iterable<T>): T | undefined {
   const folded = name.toLowerCase();
-  const skeleton = cachedSkeleton(name);
   for (const member of members) {
     if (member.name.toLowerCase() === folded) continue;
-    if (cachedSkeleton(member.name) === skeleton) return member;
+    if (namesLookAlike(name, member.name)) return member;
   }
   return undefined;
 }
