@@ -537,11 +537,11 @@ const runningClis = new Set<ChildProcess>();
 /** How long a CLI host may take to start or exit (tsx compiles on the fly; CI machines are slow). */
 const CLI_START_TIMEOUT_MS = 20_000;
 
-/** Starts `node --import tsx server/cli.ts …args` from the repository root, collecting its output. */
-export function spawnCli(args: string[]): CliRun {
+/** Starts `node --import tsx server/cli.ts …args` from the repository root (with `env` added to this process's environment), collecting its output. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   runningClis.add(child);
