@@ -460,8 +460,19 @@ export class RawXhrSession {
   }
 }
 
-/** Every server in the integration suites listens on 127.0.0.1 port 0. A short SockJS disconnect delay ends sessions of closed xhr clients quickly (the default is 5 s). */
-export const BASE_OPTIONS: ChatServerOptions = { port: 0, host: '127.0.0.1', sockjs: { disconnectDelayMs: 500 } };
+/**
+ * Every server in the integration suites listens on 127.0.0.1 port 0. A short SockJS disconnect delay ends sessions of closed xhr clients quickly (the default is 5 s).
+ * Every test client connects from 127.0.0.1, without an Origin: the per-address limits are lifted to the host-wide one here, and the
+ * suites that test those limits (net-hardening) set their own.
+ */
+export const BASE_OPTIONS: ChatServerOptions = {
+  port: 0,
+  host: '127.0.0.1',
+  sockjs: { disconnectDelayMs: 500 },
+  maxSessionsPerAddress: 2_048,
+  maxSessionsWithoutOriginPerAddress: 2_048,
+  maxSocketsPerAddress: 8_192,
+};
 
 /** One running server per describe block, plus the clients its tests open. */
 export interface ServerFixture {

@@ -43,9 +43,10 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.EmptyText]: 'An empty message cannot be sent.',
   [ErrorCode.TextTooLong]: 'That message is too long for this host.',
   [ErrorCode.NotJoined]: 'You are not in the room yet; try again in a moment.',
-  [ErrorCode.NameTaken]: 'Someone in this room already uses that name. Pick another one.',
+  [ErrorCode.NameTaken]: 'Someone in this room already uses that name, or one that looks just like it. Pick another one.',
   [ErrorCode.PasswordRequired]: 'This room needs a password. Type it in the room password box and join again.',
   [ErrorCode.WrongPassword]: 'That room password is not right. Check it with the host and try again.',
+  [ErrorCode.TooManyAttempts]: 'Too many wrong room passwords from this device. Wait a moment, then try again.',
   [ErrorCode.RoomFull]: 'This room is full. Try again later, or ask the host to let more people in.',
   [ErrorCode.TooManyRooms]: 'The host cannot open another room. Join one of the rooms it already has.',
   [ErrorCode.RateLimited]: 'You are sending too fast. Wait a moment, then press Retry.',
@@ -54,7 +55,7 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** Join refusals about the room password: the start screen puts the cursor in the password box. */
-export const PASSWORD_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCode.PasswordRequired, ErrorCode.WrongPassword]);
+export const PASSWORD_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCode.PasswordRequired, ErrorCode.WrongPassword, ErrorCode.TooManyAttempts]);
 
 /**
  * Words for a `CHAT_ERR_*` code from the host.
