@@ -67,6 +67,10 @@ describe('LAN hosting notice', () => {
 
   it('is not shown again once acknowledged', async () => {
     const { window } = launched;
+    // Still there after a reload while unacknowledged…
+    await window.reload();
+    await window.getByTestId('lan-notice').waitFor();
+    // …and gone once the acknowledgement is remembered.
     await window.evaluate(() => localStorage.setItem('lanchat.lanHostingNoticeAcknowledged', 'yes'));
     await window.reload();
     await window.getByTestId('host-scope-select').waitFor();
