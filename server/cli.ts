@@ -125,9 +125,10 @@ function prepareDataDirectory(dataPath: string): void {
   const directory = dirname(dataPath);
   if (existsSync(directory)) return;
   try {
-    // mode applies to every directory mkdir creates here (less the umask,
-    // which cannot add permissions back).
-    mkdirSync(directory, { recursive: true, mode: DATA_DIR_MODE });
+    // Parents (~/.local/share) get the usual mode; only LanChat's own
+    // directory is private (the umask can only take permissions away).
+    mkdirSync(dirname(directory), { recursive: true });
+    mkdirSync(directory, { mode: DATA_DIR_MODE });
   } catch {
     // Not ours to report: opening the history store tries again and says
     // what is wrong with the path the way it reports every other problem.

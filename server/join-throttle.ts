@@ -94,6 +94,11 @@ export class JoinThrottle {
     const waitUntil = record.lastFailureAt + this.#delay(record.failures - free);
     if (now >= waitUntil) return { ok: true };
     record.refused += 1;
+    // The first refusal of each wait is logged; the rest are counted into
+    // the next "slowed down" line, so a flood of guesses is not a flood of log lines.
+    if (record.refused === 1) {
+      this.#settings.logger?.warn('join refused: too many wrong passwords from this address', { address, room, retryAfterMs: waitUntil - now });
+    }
     return { ok: false, retryAfterMs: waitUntil - now };
   }
 

@@ -81,7 +81,7 @@ describe('JoinThrottle', () => {
     assert.equal(throttle.size, JOIN_THROTTLE_MAX_ENTRIES);
   });
 
-  it('logs when it starts slowing an address down', () => {
+  it('logs when it starts slowing an address down, and the refusals meanwhile, without a line per refusal', () => {
     const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
     const logger = {
       debug: () => undefined,
@@ -94,5 +94,12 @@ describe('JoinThrottle', () => {
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.fields?.address, '10.0.0.9');
     assert.equal(lines[0]?.fields?.retryAfterMs, 1_000);
+    // Refusals while it waits: the first is logged, the rest only counted.
+    for (let index = 0; index < 50; index += 1) throttle.check('10.0.0.9', 'lobby', T0 + 10);
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]?.message ?? '', /join refused/);
+    throttle.recordFailure('10.0.0.9', 'lobby', T0 + 1_000);
+    assert.equal(lines.length, 3);
+    assert.equal(lines[2]?.fields?.refusedMeanwhile, 50);
   });
 });
