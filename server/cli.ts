@@ -21,9 +21,9 @@ import {
   DEFAULT_PORT,
 } from './constants';
 import { HostStartError } from './errors';
+import { IN_MEMORY } from './history-store';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
-import { IN_MEMORY } from './history-store';
 
 const EXIT_START_FAILED = 1;
 const EXIT_USAGE = 2;

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
 import { ChatError } from './errors';
+import type { JoinThrottle } from './join-throttle';
 import type { Logger } from './logger';
 import {
   CloseCode,
@@ -18,6 +19,7 @@ import {
   HISTORY_PAGE_MAX,
   PROTOCOL_VERSION,
   decodeClientMessage,
+  findLookalike,
   type ClientMessage,
   type ErrorMessage,
   type HistoryRequestMessage,
@@ -25,9 +27,7 @@ import {
   type Member,
   type SendMessage,
   type ServerMessage,
-  findLookalike,
 } from './protocol';
-import type { JoinThrottle } from './join-throttle';
 import { TokenBucket } from './rate-limiter';
 import type { Admission, Room, RoomRegistry } from './rooms';
 
