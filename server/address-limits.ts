@@ -7,17 +7,19 @@
  */
 import { isIPv6 } from 'node:net';
 
-/** IPv6 hextets that make up a /64 prefix. */
-const IPV6_PREFIX_HEXTETS = 4;
-const IPV6_HEXTETS = 8;
 const IPV4_MAPPED_PREFIX = '::ffff:';
 
 /**
- * The key an address is counted under. IPv4-mapped IPv6 addresses
- * (`::ffff:10.0.0.5`, what a dual-stack listener reports) count as their
- * IPv4 address; other IPv6 addresses count per /64, because a single
- * machine picks new addresses inside its /64 at will (privacy addresses),
- * so counting per address would count nothing.
+ * The key an address is counted under: the address itself, lower-cased,
+ * with an IPv4-mapped IPv6 address (`::ffff:10.0.0.5`, what a dual-stack
+ * listener reports) counted as its IPv4 address and an IPv6 zone
+ * (`%eth0`) dropped.
+ *
+ * Not per /64, as internet services count IPv6: on a LAN every device
+ * shares one /64, so that would make the whole network one client, and one
+ * guessing device would lock everyone out. A device that takes many
+ * addresses meets the host-wide limits (maxConnections) and the join
+ * throttle's per-room rule instead.
  *
  * @public
  */
@@ -25,17 +27,7 @@ export function addressKey(address: string | undefined): string {
   if (address === undefined || address === '') return 'unknown';
   const lower = address.toLowerCase();
   if (lower.startsWith(IPV4_MAPPED_PREFIX) && lower.includes('.')) return lower.slice(IPV4_MAPPED_PREFIX.length);
-  if (!isIPv6(lower)) return lower;
-  const zoneless = lower.split('%')[0] ?? lower;
-  const [head = '', tail = ''] = zoneless.split('::');
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = zoneless.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
-  const missing = IPV6_HEXTETS - headParts.length - tailParts.length;
-  const full = zoneless.includes('::') ? [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts] : headParts;
-  return `${full
-    .slice(0, IPV6_PREFIX_HEXTETS)
-    .map((part) => part.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  return isIPv6(lower.split('%')[0] ?? lower) ? (lower.split('%')[0] ?? lower) : lower;
 }
 
 /**

@@ -46,7 +46,7 @@ const USAGE = `Usage: lanchat-host [options]
                         and the desktop app only)
   --max-connections <n> most open connections (default 2048)
   --max-sockets-per-address <n>   most TCP sockets one client address may hold
-                                  (IPv6: one /64) (default ${DEFAULT_MAX_SOCKETS_PER_ADDRESS})
+                                  (default ${DEFAULT_MAX_SOCKETS_PER_ADDRESS})
   --max-sessions-per-address <n>  most chat connections from one address; more are
                                   closed with 4001 (default ${DEFAULT_MAX_SESSIONS_PER_ADDRESS})
   --max-sessions-without-origin <n>  of those, most opened without an Origin header

@@ -122,7 +122,7 @@ export interface ChatServerOptions {
   /** Most open connections; more are closed with 4001. @default 2048 */
   maxConnections?: number;
   /**
-   * Most TCP sockets one client address may hold (IPv6: one /64); more are
+   * Most TCP sockets one client address may hold; more are
    * closed as soon as they are accepted. @default 256
    */
   maxSocketsPerAddress?: number;
