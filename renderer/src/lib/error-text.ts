@@ -55,7 +55,7 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** Join refusals about the room password: the start screen puts the cursor in the password box. */
-export const PASSWORD_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCode.PasswordRequired, ErrorCode.WrongPassword, ErrorCode.TooManyAttempts]);
+export const PASSWORD_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCode.PasswordRequired, ErrorCode.WrongPassword]);
 
 /**
  * Words for a `CHAT_ERR_*` code from the host.
