@@ -133,6 +133,14 @@ export class ChatSession {
   }
 
   #join(message: JoinMessage): void {
+    // A new room whose name only looks like an existing one's would catch
+    // people who meant the real one: it is not created.
+    if (!this.#context.rooms.get(message.room)) {
+      const lookalike = findLookalike(message.room, this.#context.rooms.all());
+      if (lookalike) {
+        throw new ChatError(ErrorCode.RoomLookalike, `A room whose name looks the same already exists: "${lookalike.name}".`);
+      }
+    }
     const room = this.#context.rooms.getOrCreate(message.room);
     if (!room) throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
     // Password guessing is slowed per address before the password is even looked at.

@@ -24,6 +24,11 @@ export const ErrorCode = {
   EmptyText: 'CHAT_ERR_EMPTY_TEXT',
   /** The message text is longer than the host's limit. */
   TextTooLong: 'CHAT_ERR_TEXT_TOO_LONG',
+  /**
+   * The join would create a room whose name looks the same as an existing
+   * room's ("lоbby" with a Cyrillic о next to "lobby"): join that room instead.
+   */
+  RoomLookalike: 'CHAT_ERR_ROOM_LOOKALIKE',
   /** A `send` or `leave` arrived before a successful `join`. */
   NotJoined: 'CHAT_ERR_NOT_JOINED',
   /**

@@ -210,7 +210,7 @@ describe('wrong room passwords', () => {
 describe('names', () => {
   const fixture = useServer();
 
-  it('refuses a name that looks like a present member\u2019s, and control, invisible and bidi characters in names', async () => {
+  it('refuses a name that looks like a present member\u2019s, a new room that looks like an existing one, and control, invisible and bidi characters in names', async () => {
     const alice = await fixture.connectWs('alice');
     await alice.join('lobby', 'Alice');
     const mallory = await fixture.connectWs('mallory');
@@ -227,6 +227,14 @@ describe('names', () => {
     mallory.send({ type: 'send', id: 'id\u0000', text: 'hi' });
     const badId = await expectError(mallory, ErrorCode.InvalidMessage);
     assert.equal(badId.ref, undefined, 'an id with a NUL is not echoed');
+
+    // A room whose name only looks like an existing one is not created…
+    mallory.send({ type: 'join', room: 'l\u043Ebby', name: 'Bob' });
+    const lookalikeRoom = await expectError(mallory, ErrorCode.RoomLookalike);
+    assert.match(lookalikeRoom.message, /"lobby"/);
+    // …while the same name in other letter case is the same room, and a different name is a new one.
+    const other = await fixture.connectWs('other-room');
+    assert.equal((await other.join('LOBBY-2', 'Zed')).room, 'LOBBY-2');
 
     const welcome = await mallory.join('lobby', '\uFF22ob');
     assert.equal(welcome.you.name, 'Bob', 'the name is stored in its NFKC form');

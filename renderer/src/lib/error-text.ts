@@ -42,6 +42,7 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.InvalidRoom]: `A room name must be 1 to ${ROOM_MAX_LENGTH} letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.`,
   [ErrorCode.EmptyText]: 'An empty message cannot be sent.',
   [ErrorCode.TextTooLong]: 'That message is too long for this host.',
+  [ErrorCode.RoomLookalike]: 'This host already has a room whose name looks the same. Check the room name and join that one.',
   [ErrorCode.NotJoined]: 'You are not in the room yet; try again in a moment.',
   [ErrorCode.NameTaken]: 'Someone in this room already uses that name, or one that looks just like it. Pick another one.',
   [ErrorCode.PasswordRequired]: 'This room needs a password. Type it in the room password box and join again.',
