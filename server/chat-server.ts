@@ -66,6 +66,9 @@ export interface ChatServer {
   socketCount(): number;
 }
 
+/** Sockets refused over the per-address limit per warning logged. */
+const SOCKET_REFUSALS_PER_LOG_LINE = 100;
+
 /** Bytes of randomness in a connection id. */
 const CONNECTION_ID_BYTES = 9;
 
@@ -298,8 +301,8 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   httpServer.on('connection', (socket: Socket) => {
     const address = addressKey(socket.remoteAddress);
     if (!socketsByAddress.tryAcquire(address)) {
-      // Logged once per 100 so a flood does not flood the log too.
-      if (refusedSockets++ % 100 === 0) {
+      // Logged once per SOCKET_REFUSALS_PER_LOG_LINE so a flood does not flood the log too.
+      if (refusedSockets++ % SOCKET_REFUSALS_PER_LOG_LINE === 0) {
         logger.warn('socket refused: too many from one address', { address, limit: config.maxSocketsPerAddress, refused: refusedSockets });
       }
       socket.destroy();

@@ -70,7 +70,12 @@ export type ThrottleDecision = { ok: true } | { ok: false; retryAfterMs: number 
 /** Largest shift of the doubling (2^30 × a delay is past any cap). */
 const MAX_DOUBLINGS = 30;
 
-/** @public */
+/**
+ * Counts wrong room passwords per address and per room, and says when an
+ * address must wait before its next password check (the rules are above).
+ *
+ * @public
+ */
 export class JoinThrottle {
   readonly #settings: JoinThrottleSettings;
   /** By address key; Map order is the order of last failure (oldest first). */

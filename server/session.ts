@@ -31,6 +31,8 @@ import {
 import { TokenBucket } from './rate-limiter';
 import type { Admission, Room, RoomRegistry } from './rooms';
 
+const MS_PER_SECOND = 1_000;
+
 /** Bytes of randomness in a member id (base64url: 8 characters). */
 const MEMBER_ID_BYTES = 6;
 
@@ -148,7 +150,7 @@ export class ChatSession {
     const address = addressKey(this.#connection.remoteAddress);
     const wait = throttle?.check(address, room.key, this.#context.now());
     if (wait && !wait.ok) {
-      const seconds = Math.ceil(wait.retryAfterMs / 1_000);
+      const seconds = Math.ceil(wait.retryAfterMs / MS_PER_SECOND);
       throw new ChatError(ErrorCode.TooManyAttempts, `Too many wrong passwords; try again in ${seconds} s.`, undefined, wait.retryAfterMs);
     }
     // Joining the room this session is already in again (a client re-sending
