@@ -143,7 +143,13 @@ describe('web client response headers', () => {
 });
 
 describe('sessions per address', () => {
-  const fixture = useServer({ maxSessionsPerAddress: 4, maxSessionsWithoutOriginPerAddress: 2, maxConnections: 100 });
+  const fixture = useServer({
+    maxSessionsPerAddress: 4,
+    maxSessionsWithoutOriginPerAddress: 2,
+    maxConnections: 100,
+    // The polling sessions below are not polled again: they must outlive the test, not the fixtures' 500 ms.
+    sockjs: { disconnectDelayMs: 60_000 },
+  });
 
   /** Opens a SockJS jsonp session with a plain GET and no Origin, as a foreign page's <script> does; returns its first frame. */
   async function jsonpOpen(session: string, localAddress: string): Promise<string> {
