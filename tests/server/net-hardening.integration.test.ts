@@ -88,7 +88,8 @@ function wsFrom(fixture: ServerFixture, localAddress: string, label: string): Pr
 }
 
 describe('slowloris: half-sent requests', () => {
-  const fixture = useServer({ headersTimeoutMs: 300, requestTimeoutMs: 600, maxSocketsPerAddress: 100 });
+  // Long enough for a loaded machine to open every socket before the first is cut (the test checks they were all held).
+  const fixture = useServer({ headersTimeoutMs: 2_000, requestTimeoutMs: 4_000, maxSocketsPerAddress: 100 });
   const HALF_SENT = 40;
 
   it(`destroys the sockets of ${HALF_SENT} requests whose headers never end, instead of keeping them half-open`, async () => {
