@@ -16,7 +16,7 @@ import { launchApp, type LaunchedApp } from './helpers';
 
 const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
 const DESKTOP = { width: 1100, height: 900 };
-const PHONE = { width: 390, height: 1100 };
+const PHONE = { width: 390, height: 844 };
 
 describe('LAN hosting notice', () => {
   let launched: LaunchedApp;
@@ -32,7 +32,8 @@ describe('LAN hosting notice', () => {
   async function shoot(name: string, size: { width: number; height: number }, scheme: 'light' | 'dark'): Promise<void> {
     if (SHOTS_DIR === undefined) return;
     mkdirSync(SHOTS_DIR, { recursive: true });
-    await launched.app.evaluate(({ BrowserWindow }, { width, height }) => BrowserWindow.getAllWindows()[0]?.setContentSize(width, height), size);
+    // The viewport is emulated: the window itself has a minimum width wider than a phone.
+    await launched.window.setViewportSize(size);
     await launched.window.emulateMedia({ colorScheme: scheme });
     await launched.window.screenshot({ path: join(SHOTS_DIR, `${name}-${scheme}.png`), fullPage: true });
   }
