@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 
 import { expect } from './expect';
-import { hostRoom, launchApp, launchBrowser, memberNames, type LaunchedApp } from './helpers';
+import { hostRoom, joinRoom, launchApp, launchBrowser, memberNames, sendMessage, type LaunchedApp } from './helpers';
 
 const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
 
@@ -52,6 +52,20 @@ describe('web client and user text hardening', () => {
     } finally {
       await page.close();
       foreign.close();
+    }
+  });
+
+  it('joins under a fullwidth name as its NFKC form, and still knows its own messages', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${shareUrl}/?room=kitchen`);
+      await joinRoom(page, '\uFF37alt', shareUrl, 'kitchen');
+      await expect(() => memberNames(host.window), ['Hana', 'Walt']);
+      await sendMessage(page, 'mine, in any width');
+      const mine = page.getByTestId('message').filter({ hasText: 'mine, in any width' });
+      await expect(async () => [await mine.count(), await mine.first().getAttribute('data-state')], [1, 'sent']);
+    } finally {
+      await page.close();
     }
   });
 
