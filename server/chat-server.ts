@@ -66,7 +66,7 @@ export interface ChatServer {
   socketCount(): number;
 }
 
-/** Sockets refused over the per-address limit per warning logged. */
+/** Sockets (or sessions) refused over a per-address limit per warning logged. */
 const SOCKET_REFUSALS_PER_LOG_LINE = 100;
 
 /** Bytes of randomness in a connection id. */
@@ -143,6 +143,13 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const sessionsByAddress = new AddressCounter(config.maxSessionsPerAddress);
   const originlessByAddress = new AddressCounter(Math.min(config.maxSessionsWithoutOriginPerAddress, config.maxSessionsPerAddress));
 
+  let refusedSessions = 0;
+  const refuseSession = (connection: ClientConnection, why: string, fields: Record<string, unknown>): void => {
+    // Logged once per SOCKET_REFUSALS_PER_LOG_LINE: a client opening thousands must not fill the log too.
+    if (refusedSessions++ % SOCKET_REFUSALS_PER_LOG_LINE === 0) logger.warn(why, { ...fields, refused: refusedSessions });
+    connection.close(CloseCode.HostFull, 'too many connections from your address');
+  };
+
   const onConnection = (connection: ClientConnection): void => {
     if (state !== 'running') {
       connection.close(CloseCode.GoingAway, 'server closing');
@@ -156,17 +163,15 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     const address = addressKey(connection.remoteAddress);
     const originless = connection.origin === undefined;
     if (originless && !originlessByAddress.tryAcquire(address)) {
-      logger.warn('connection refused: too many sessions without Origin from one address', {
+      refuseSession(connection, 'connection refused: too many sessions without Origin from one address', {
         address,
         limit: config.maxSessionsWithoutOriginPerAddress,
       });
-      connection.close(CloseCode.HostFull, 'too many connections from your address');
       return;
     }
     if (!sessionsByAddress.tryAcquire(address)) {
       if (originless) originlessByAddress.release(address);
-      logger.warn('connection refused: too many sessions from one address', { address, limit: config.maxSessionsPerAddress });
-      connection.close(CloseCode.HostFull, 'too many connections from your address');
+      refuseSession(connection, 'connection refused: too many sessions from one address', { address, limit: config.maxSessionsPerAddress });
       return;
     }
     sessions.set(connection, new ChatSession(connection, context));
