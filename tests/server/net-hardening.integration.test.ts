@@ -39,18 +39,24 @@ async function until(condition: () => boolean, what: string, timeoutMs = EVENT_T
 }
 
 /** A raw TCP socket from `localAddress` that stays half-open when the server ends its side (as a slowloris client does); `gone` resolves when the host closed it. */
-function openSocket(port: number, localAddress = '127.0.0.1'): Promise<Socket & { gone: Promise<void> }> {
+type RawSocket = Socket & { gone: Promise<void>; received: () => string };
+
+function openSocket(port: number, localAddress = '127.0.0.1'): Promise<RawSocket> {
   return withTimeout(
     new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true }) as Socket & { gone: Promise<void> };
+      const socket = connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true }) as RawSocket;
+      let received = '';
+      socket.received = () => received;
       // 'end': the host closed its side (this client never closes its own, so 'close' would not come).
       socket.gone = new Promise((done) => {
         socket.once('end', () => done());
         socket.once('close', () => done());
       });
       socket.on('error', () => undefined);
-      // Read whatever the host answers, or 'end' would never be emitted.
-      socket.resume();
+      // Read whatever the host answers ('end' is emitted only once the data is read).
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        received += chunk;
+      });
       socket.once('connect', () => resolve(socket));
       socket.once('error', reject);
     }),
@@ -99,6 +105,7 @@ describe('slowloris: half-sent requests', () => {
     // The clients never end their side: only a destroy on the host frees the sockets.
     await until(() => fixture.server.socketCount() === 0, 'the host has let go of every half-sent request');
     await withTimeout(Promise.all(sockets.map((socket) => socket.gone)), EVENT_TIMEOUT_MS, 'the clients to see their sockets closed');
+    for (const socket of sockets) assert.match(socket.received(), /^HTTP\/1\.1 408 Request Timeout\r\n/);
     const health = await httpGet(fixture.address, '/health');
     assert.equal(health.status, 200, 'the host still answers');
   });
