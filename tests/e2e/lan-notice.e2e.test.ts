@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { expect } from './expect';
 import { launchApp, type LaunchedApp } from './helpers';
 
 const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
@@ -58,6 +59,7 @@ describe('LAN hosting notice', () => {
     const { window } = launched;
     await window.getByTestId('lan-notice-password').click();
     await window.getByTestId('host-password-input').waitFor({ state: 'visible' });
+    await expect(() => window.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null), 'host-password-input');
     await window.getByTestId('lan-notice-local').click();
     assert.equal(await window.getByTestId('host-scope-select').inputValue(), 'local');
     assert.equal(await window.getByTestId('lan-notice').count(), 0);
