@@ -7,15 +7,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import { AddressCounter, addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
-import { CLOSE_GRACE_MS, HISTORY_RESPONSE_MAX_BYTES, ROOM_SWEEPS_PER_IDLE, SOCKJS_CLIENT_PATH } from './constants';
+import { CLOSE_GRACE_MS, HISTORY_RESPONSE_MAX_BYTES, HTTP_TIMEOUT_CHECK_INTERVAL_MS, ROOM_SWEEPS_PER_IDLE, SOCKJS_CLIENT_PATH } from './constants';
 import { HostStartError } from './errors';
 import { GroupCommitter } from './group-commit';
 import { startLivenessSweep } from './heartbeat';
 import { openHistoryStore, type HistoryStore } from './history-store';
+import { JoinThrottle } from './join-throttle';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions } from './options';
 import { createOriginCheck } from './origin-check';
 import { createVerifier, verifyPassword } from './password-verifier';
@@ -25,7 +27,7 @@ import { CloseCode, ENDPOINT_PATHS, PROTOCOL_VERSION } from './protocol';
 import { RoomRegistry, roomKey, type RegistryMemory } from './rooms';
 import { ChatSession, type SessionContext } from './session';
 import { createSockJsTestServices, type SockJsTestServices } from './sockjs-test-services';
-import { serveStatic } from './static-files';
+import { SECURITY_HEADERS, serveStatic } from './static-files';
 import { createSockJsTransport, type SockJsTransport } from './transports/sockjs';
 import { createWsTransport, type WsTransport } from './transports/ws';
 
@@ -83,7 +85,16 @@ export interface ChatServer {
   pruneHistory(): Promise<RetentionReport>;
   /** Lets rooms that have been empty for `roomIdleMs` leave memory now (it also runs on a timer); returns how many left. */
   sweepRooms(): number;
+  /**
+   * Open TCP sockets of the HTTP server (requests in progress, idle
+   * keep-alive sockets, upgraded WebSockets), as counted for the
+   * per-address limit. For diagnostics and tests.
+   */
+  socketCount(): number;
 }
+
+/** Sockets (or sessions) refused over a per-address limit per warning logged. */
+const SOCKET_REFUSALS_PER_LOG_LINE = 100;
 
 /** Bytes of randomness in a connection id. */
 const CONNECTION_ID_BYTES = 9;
@@ -96,6 +107,13 @@ function pathOf(request: IncomingMessage): string {
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+/** The response to a request Node could not parse or did not receive in time. */
+function clientErrorResponse(code: string | undefined): string {
+  const status =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
 function isUnder(pathname: string, prefix: string): boolean {
@@ -155,6 +173,22 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     roomCreationByAddress,
     historyResponseBytes: HISTORY_RESPONSE_MAX_BYTES,
     now: config.now,
+    joinThrottle: new JoinThrottle({ ...config.joinThrottle, logger }),
+  };
+
+  // One client must not fill the host (issue 13, finding 10: 3,000 SockJS
+  // sessions from one address, opened by a foreign page's <script> tags,
+  // took all 2,048 slots). Sessions are counted per address, and those
+  // opened without an Origin header, which is what such a page sends,
+  // against a lower limit.
+  const sessionsByAddress = new AddressCounter(config.maxSessionsPerAddress);
+  const originlessByAddress = new AddressCounter(Math.min(config.maxSessionsWithoutOriginPerAddress, config.maxSessionsPerAddress));
+
+  let refusedSessions = 0;
+  const refuseSession = (connection: ClientConnection, why: string, fields: Record<string, unknown>): void => {
+    // Logged once per SOCKET_REFUSALS_PER_LOG_LINE: a client opening thousands must not fill the log too.
+    if (refusedSessions++ % SOCKET_REFUSALS_PER_LOG_LINE === 0) logger.warn(why, { ...fields, refused: refusedSessions });
+    connection.close(CloseCode.HostFull, 'too many connections from your address');
   };
 
   const onConnection = (connection: ClientConnection): void => {
@@ -167,8 +201,26 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       connection.close(CloseCode.HostFull, 'host full');
       return;
     }
+    const address = addressKey(connection.remoteAddress);
+    const originless = connection.origin === undefined;
+    if (originless && !originlessByAddress.tryAcquire(address)) {
+      refuseSession(connection, 'connection refused: too many sessions without Origin from one address', {
+        address,
+        limit: config.maxSessionsWithoutOriginPerAddress,
+      });
+      return;
+    }
+    if (!sessionsByAddress.tryAcquire(address)) {
+      if (originless) originlessByAddress.release(address);
+      refuseSession(connection, 'connection refused: too many sessions from one address', { address, limit: config.maxSessionsPerAddress });
+      return;
+    }
     sessions.set(connection, new ChatSession(connection, context));
-    connection.onClose(() => sessions.delete(connection));
+    connection.onClose(() => {
+      sessions.delete(connection);
+      sessionsByAddress.release(address);
+      if (originless) originlessByAddress.release(address);
+    });
   };
 
   const sendQueueLimits = { sendBufferBytes: config.sendBufferBytes, sendTimeLimitMs: config.sendTimeLimitMs };
@@ -280,13 +332,13 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       return;
     }
     if (config.webRoot === undefined) {
-      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('This LanChat host serves no web client. Connect a LanChat app to /sockjs or /ws.');
       return;
     }
     serveStatic(config.webRoot, request, response, pathname).catch((error: unknown) => {
       logger.error('static file error', { error: String(error) });
-      if (!response.headersSent) response.writeHead(500);
+      if (!response.headersSent) response.writeHead(500, SECURITY_HEADERS);
       response.end();
     });
   };
@@ -313,12 +365,49 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
 
-  const httpServer: Server = createServer(onRequest);
+  const httpServer: Server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    onRequest,
+  );
   httpServer.on('upgrade', onUpgrade);
+
+  // Sockets per client address, counted when the socket is accepted: before
+  // any byte is read, so half-sent requests count too.
+  const socketsByAddress = new AddressCounter(config.maxSocketsPerAddress);
+  let openSockets = 0;
+  let refusedSockets = 0;
+  httpServer.on('connection', (socket: Socket) => {
+    const address = addressKey(socket.remoteAddress);
+    if (!socketsByAddress.tryAcquire(address)) {
+      // Logged once per SOCKET_REFUSALS_PER_LOG_LINE so a flood does not flood the log too.
+      if (refusedSockets++ % SOCKET_REFUSALS_PER_LOG_LINE === 0) {
+        logger.warn('socket refused: too many from one address', { address, limit: config.maxSocketsPerAddress, refused: refusedSockets });
+      }
+      socket.destroy();
+      return;
+    }
+    openSockets += 1;
+    socket.once('close', () => {
+      openSockets -= 1;
+      socketsByAddress.release(address);
+    });
+  });
+
+  // A malformed request, or one whose headers or body did not arrive in
+  // time (a slowloris): answer if nothing was sent yet, then destroy the
+  // socket. Ending it is not enough: the server keeps half-open sockets
+  // (allowHalfOpen), so an ended socket stays until the client closes its
+  // side, which a slowloris never does (issue 13, finding 5: 2,999 of 3,000
+  // such sockets were still open 100 s later). Node's own handler does the same.
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug('http client error', { code: error.code });
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) socket.write(clientErrorResponse(error.code));
+    socket.destroy();
   });
 
   return {
@@ -332,6 +421,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     health,
     pruneHistory,
     sweepRooms,
+    socketCount: () => openSockets,
     async start() {
       if (state !== 'idle') throw new Error(`cannot start a server that is ${state}`);
       state = 'starting';

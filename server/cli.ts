@@ -9,14 +9,21 @@
  *
  * @public
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createChatServer } from './chat-server';
-import { DEFAULT_BIND_ADDRESS, DEFAULT_PORT } from './constants';
+import {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS,
+  DEFAULT_MAX_SOCKETS_PER_ADDRESS,
+  DEFAULT_PORT,
+} from './constants';
 import { HistoryStoreError, HostStartError } from './errors';
+import { IN_MEMORY } from './history-store';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
 
@@ -30,10 +37,14 @@ const USAGE = `Usage: lanchat-host [options]
   --host <address>      address to bind (default ${DEFAULT_BIND_ADDRESS}: the whole LAN;
                         127.0.0.1: this machine only)
   --room <name>         a room to create at start; repeatable (default: lobby)
-  --password <secret>   members must give this password to join the --room rooms;
-                        a room keeps its protection across restarts, and an already
-                        protected room's password must match
-  --change-password     replace the --room rooms' stored password with --password
+  --password-file <file>  members must give the password in this file (its first
+                        line) to join the --room rooms; a room keeps its protection
+                        across restarts, and an already protected room's password
+                        must match
+  --password <secret>   the same, given on the command line: every user of this
+                        machine can read it (ps, /proc/<pid>/cmdline); prefer
+                        --password-file or the LANCHAT_PASSWORD environment variable
+  --change-password     replace the --room rooms' stored password with the one given
   --remove-password     make the --room rooms open again
   --retention-days <n>  delete messages older than n days (default: keep all)
   --retention-messages <n>  keep at most n messages per room (default: keep all)
@@ -43,6 +54,12 @@ const USAGE = `Usage: lanchat-host [options]
                         repeatable; '*' accepts any (default: the host's own origin
                         and the desktop app only)
   --max-connections <n> most open connections (default 2048)
+  --max-sockets-per-address <n>   most TCP sockets one client address may hold
+                                  (default ${DEFAULT_MAX_SOCKETS_PER_ADDRESS})
+  --max-sessions-per-address <n>  most chat connections from one address; more are
+                                  closed with 4001 (default ${DEFAULT_MAX_SESSIONS_PER_ADDRESS})
+  --max-sessions-without-origin <n>  of those, most opened without an Origin header
+                                  (non-browser clients) (default ${DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS})
   --max-text-bytes <n>  longest message text in UTF-8 bytes (default 8192)
   --max-frame-bytes <n> largest WebSocket frame on /ws; over it: close 1009 (default 65536)
   --idle-timeout-ms <n> close connections silent this long (default 45000)
@@ -67,6 +84,10 @@ const USAGE = `Usage: lanchat-host [options]
   --log-level <level>   debug | info | warn | error (default info)
   -h, --help            show this help
   -v, --version         print the version
+
+Environment:
+  LANCHAT_PASSWORD      the --room rooms' password, if neither --password-file nor
+                        --password is given
 `;
 
 class UsageError extends Error {}
@@ -78,6 +99,61 @@ let debugLogging = false;
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return debugLogging && error.stack ? `${error.message}\n${error.stack}` : error.message;
+}
+
+/** Environment variable with the rooms' password (not visible in the process list, unlike --password). */
+const PASSWORD_ENV = 'LANCHAT_PASSWORD';
+
+/** Permissions of the data directory the CLI creates: only its owner may read the history (as the desktop profile). */
+const DATA_DIR_MODE = 0o700;
+
+/**
+ * The rooms' password: from --password-file (its first line, without the
+ * line break an editor adds), LANCHAT_PASSWORD or --password, in that order
+ * of preference; giving more than one is a usage error.
+ */
+function passwordOption(file: string | undefined, flag: string | undefined): string | undefined {
+  const fromEnv = process.env[PASSWORD_ENV];
+  const given = [file !== undefined, flag !== undefined, fromEnv !== undefined && fromEnv !== ''].filter(Boolean).length;
+  if (given > 1) throw new UsageError(`give the password one way only: --password-file, --password or ${PASSWORD_ENV}`);
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --password-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const password = text.split(/\r?\n/, 1)[0] ?? '';
+    if (password === '') throw new UsageError(`--password-file ${file} is empty: its first line is the password`);
+    return password;
+  }
+  if (flag !== undefined) {
+    process.stderr.write(
+      `lanchat-host: warning: --password is visible to every user of this machine (ps, /proc/<pid>/cmdline); use --password-file or ${PASSWORD_ENV} instead\n`,
+    );
+    return flag;
+  }
+  return fromEnv === '' ? undefined : fromEnv;
+}
+
+/**
+ * Creates the history file's directory, readable by its owner only, when it
+ * does not exist yet (the default one, or a --data path in a new
+ * directory). An existing directory is left as its owner made it.
+ */
+function prepareDataDirectory(dataPath: string): void {
+  if (dataPath === IN_MEMORY) return;
+  const directory = dirname(dataPath);
+  if (existsSync(directory)) return;
+  try {
+    // Parents (~/.local/share) get the usual mode; only LanChat's own
+    // directory is private (the umask can only take permissions away).
+    mkdirSync(dirname(directory), { recursive: true });
+    mkdirSync(directory, { mode: DATA_DIR_MODE });
+  } catch {
+    // Not ours to report: opening the history store tries again and says
+    // what is wrong with the path the way it reports every other problem.
+  }
 }
 
 function integerOption(name: string, value: string | undefined): number | undefined {
@@ -128,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         room: { type: 'string', multiple: true },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
         'change-password': { type: 'boolean' },
         'remove-password': { type: 'boolean' },
         'retention-days': { type: 'string' },
@@ -136,6 +213,9 @@ async function main(argv: string[]): Promise<number> {
         'max-members': { type: 'string' },
         'allowed-origin': { type: 'string', multiple: true },
         'max-connections': { type: 'string' },
+        'max-sockets-per-address': { type: 'string' },
+        'max-sessions-per-address': { type: 'string' },
+        'max-sessions-without-origin': { type: 'string' },
         'max-text-bytes': { type: 'string' },
         'max-frame-bytes': { type: 'string' },
         'idle-timeout-ms': { type: 'string' },
@@ -178,12 +258,15 @@ async function main(argv: string[]): Promise<number> {
     const port = integerOption('port', values.port) ?? DEFAULT_PORT;
     const maxMembers = integerOption('max-members', values['max-members']);
     const retentionDays = integerOption('retention-days', values['retention-days']);
+    const password = passwordOption(values['password-file'], values.password);
+    const dataPath = values.data ?? defaultDataPath();
+    prepareDataDirectory(dataPath);
     server = createChatServer({
       port,
       host: values.host ?? DEFAULT_BIND_ADDRESS,
       rooms: (values.room ?? ['lobby']).map((name) => ({
         name,
-        password: values.password,
+        password,
         maxMembers,
         changePassword: values['change-password'],
         removePassword: values['remove-password'],
@@ -196,6 +279,9 @@ async function main(argv: string[]): Promise<number> {
       maxMembersPerRoom: maxMembers,
       allowedOrigins: values['allowed-origin'],
       maxConnections: integerOption('max-connections', values['max-connections']),
+      maxSocketsPerAddress: integerOption('max-sockets-per-address', values['max-sockets-per-address']),
+      maxSessionsPerAddress: integerOption('max-sessions-per-address', values['max-sessions-per-address']),
+      maxSessionsWithoutOriginPerAddress: integerOption('max-sessions-without-origin', values['max-sessions-without-origin']),
       maxTextBytes: integerOption('max-text-bytes', values['max-text-bytes']),
       maxFrameBytes: integerOption('max-frame-bytes', values['max-frame-bytes']),
       idleTimeoutMs: integerOption('idle-timeout-ms', values['idle-timeout-ms']),
@@ -210,7 +296,7 @@ async function main(argv: string[]): Promise<number> {
         sessionCookie: values['sockjs-session-cookie'],
       },
       sockjsTestServices: values['sockjs-test-services'],
-      dataPath: values.data ?? defaultDataPath(),
+      dataPath,
       freshHistory: values['fresh-history'],
       webRoot: values['no-web'] ? undefined : (values['web-root'] ?? join(__dirname, '..', 'renderer')),
       logger: createConsoleLogger(logLevel),

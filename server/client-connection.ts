@@ -15,8 +15,14 @@ export interface ClientConnection {
   readonly id: string;
   /** Which endpoint the client used. */
   readonly transport: TransportName;
-  /** Remote IP address, for logs. */
+  /** Remote IP address, for logs and the per-address limits. */
   readonly remoteAddress: string;
+  /**
+   * The `Origin` header of the request that opened the connection;
+   * undefined when it had none (non-browser clients, and requests browsers
+   * send without one, such as a `<script>` loading a SockJS jsonp URL).
+   */
+  readonly origin?: string;
   /** When the connection opened (ms since the epoch). */
   readonly openedAt: number;
   /** When the client last showed it is alive: a frame, or a WebSocket pong (ms since the epoch). */

@@ -171,3 +171,80 @@ export const SCRYPT_KEY_BYTES = 32;
 
 /** scrypt computations at once (libuv's pool has 4 threads by default; fsync needs one). */
 export const SCRYPT_CONCURRENCY = 2;
+
+// ---------------------------------------------------------------------------
+// HTTP hardening, per-address limits and the join throttle (issue 13)
+// ---------------------------------------------------------------------------
+
+/**
+ * How long a client may take to send a request's headers. Node's own
+ * default is 60 s; a slowloris client sending a header line every few
+ * seconds holds a socket (a file descriptor) for all of it, so ours is
+ * short: a LAN client sends its headers in milliseconds.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a client may take to send a whole request (headers and body).
+ * Bodies here are small (a SockJS send is at most one frame), and this
+ * bounds only the receiving side: long-polling and streaming responses
+ * are not cut by it.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * How often Node checks sockets against the headers and request timeouts
+ * (its `connectionsCheckingInterval`, 30 s by default): a timeout
+ * overshoots by at most this much, so a slowloris is cut close to the
+ * timeout, not up to 30 s later.
+ */
+export const HTTP_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * Most TCP sockets one client address may hold open (counted when the
+ * socket is accepted, before any request is read). A browser opens at most
+ * 6 HTTP sockets per host plus its WebSockets, and a SockJS session uses 2
+ * or 3, so this leaves room for many tabs and apps on one machine while one
+ * address can no longer take all of the host's file descriptors.
+ */
+export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = 256;
+
+/** Most chat sessions (joined or not) from one client address; more are closed with 4001. */
+export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 32;
+
+/**
+ * Most chat sessions from one client address that were opened without an
+ * `Origin` header (non-browser clients, and the SockJS jsonp/htmlfile
+ * transports that a foreign page's `<script>` can drive); more are closed
+ * with 4001.
+ */
+export const DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS = 8;
+
+/** Wrong passwords an address may give before its joins to protected rooms are delayed. */
+export const DEFAULT_JOIN_FREE_FAILURES = 5;
+
+/**
+ * Free wrong passwords per address for a room that is under attack (more
+ * than {@link JOIN_ROOM_ALERT_FAILURES} wrong passwords within
+ * {@link JOIN_ROOM_ALERT_WINDOW_MS}, from any addresses): none, so every
+ * address that guessed wrong once waits before its next guess there.
+ */
+export const JOIN_FREE_FAILURES_UNDER_ATTACK = 0;
+
+/** First delay after the free wrong passwords; it doubles with each further one. */
+export const DEFAULT_JOIN_BASE_DELAY_MS = 1_000;
+
+/** Longest delay between two password checks for one address. */
+export const DEFAULT_JOIN_MAX_DELAY_MS = 60_000;
+
+/** Wrong passwords (from any addresses) after which a room counts as under attack. */
+export const JOIN_ROOM_ALERT_FAILURES = 20;
+
+/** The window over which a room's wrong passwords are counted. */
+export const JOIN_ROOM_ALERT_WINDOW_MS = 60_000;
+
+/** An address's wrong passwords are forgotten this long after its last one. */
+export const JOIN_FAILURE_MEMORY_MS = 15 * 60_000;
+
+/** Most addresses (and rooms) the join throttle remembers; the oldest are forgotten first. */
+export const JOIN_THROTTLE_MAX_ENTRIES = 10_000;

@@ -13,12 +13,15 @@ export class ChatError extends Error {
   readonly code: ErrorCode;
   /** Close code when the error ends the connection; `undefined` when the connection stays up. */
   readonly closeCode: CloseCode | undefined;
+  /** For `CHAT_ERR_TOO_MANY_ATTEMPTS`: ms until another attempt is looked at; sent as `retryAfterMs`. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, closeCode?: CloseCode) {
+  constructor(code: ErrorCode, message: string, closeCode?: CloseCode, retryAfterMs?: number) {
     super(message);
     this.name = 'ChatError';
     this.code = code;
     this.closeCode = closeCode;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -15,16 +15,24 @@ import {
   DEFAULT_ROOM_CREATIONS_PER_ADDRESS,
   DEFAULT_ROOM_CREATIONS_PER_CONNECTION,
   DEFAULT_ROOM_IDLE_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HISTORY_ON_JOIN,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_JOIN_BASE_DELAY_MS,
+  DEFAULT_JOIN_FREE_FAILURES,
+  DEFAULT_JOIN_MAX_DELAY_MS,
   DEFAULT_JOIN_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_HISTORY_PER_ROOM,
   DEFAULT_MAX_MEMBERS_PER_ROOM,
   DEFAULT_MAX_ROOMS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS,
+  DEFAULT_MAX_SOCKETS_PER_ADDRESS,
   DEFAULT_PORT,
   DEFAULT_RATE_LIMIT_INTERVAL_MS,
   DEFAULT_RATE_LIMIT_MESSAGES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SEND_BUFFER_BYTES,
   DEFAULT_SEND_TIME_LIMIT_MS,
   MAX_FRAME_BYTES,
@@ -37,8 +45,8 @@ import {
 import { IN_MEMORY } from './history-store';
 import { silentLogger, type Logger } from './logger';
 import { normaliseAllowedOrigins, type AllowedOrigins } from './origin-check';
+import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, checkRoomName } from './protocol';
 import type { RetentionPolicy } from './retention';
-import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './protocol';
 
 /** SockJS endpoint options (the Spring design's defaults). @public */
 export interface SockJsOptions {
@@ -110,6 +118,21 @@ export interface RateLimit {
   intervalMs: number;
 }
 
+/**
+ * How failed joins to password-protected rooms are slowed down (see
+ * server/join-throttle.ts): after `freeFailures` wrong passwords from one
+ * address, its next password check waits `baseDelayMs`, doubling with each
+ * further wrong one up to `maxDelayMs`. @public
+ */
+export interface JoinThrottleOptions {
+  /** Wrong passwords an address may give before it is slowed down. @default 5 */
+  freeFailures?: number;
+  /** First delay, in ms. @default 1000 */
+  baseDelayMs?: number;
+  /** Longest delay, in ms. @default 60000 */
+  maxDelayMs?: number;
+}
+
 /** Options of {@link createChatServer}. @public */
 export interface ChatServerOptions {
   /** TCP port; 0 picks a free one. @default 8080 */
@@ -145,6 +168,25 @@ export interface ChatServerOptions {
   maxFrameBytes?: number;
   /** Most open connections; more are closed with 4001. @default 2048 */
   maxConnections?: number;
+  /**
+   * Most TCP sockets one client address may hold; more are
+   * closed as soon as they are accepted. @default 256
+   */
+  maxSocketsPerAddress?: number;
+  /** Most chat sessions from one client address; more are closed with 4001. @default 32 */
+  maxSessionsPerAddress?: number;
+  /**
+   * Most chat sessions from one client address opened without an `Origin`
+   * header (non-browser clients, SockJS jsonp/htmlfile); more are closed
+   * with 4001. @default 8
+   */
+  maxSessionsWithoutOriginPerAddress?: number;
+  /** How long a client may take to send a request's headers before its socket is closed, in ms. @default 10000 */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, in ms (not less than headersTimeoutMs). @default 30000 */
+  requestTimeoutMs?: number;
+  /** Slowing down of wrong room passwords. @default { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 60000 } */
+  joinThrottle?: JoinThrottleOptions;
   /** Most members per room unless the room says otherwise. @default 1024 */
   maxMembersPerRoom?: number;
   /** Most rooms; joining a new room past it fails with CHAT_ERR_TOO_MANY_ROOMS. @default 256 */
@@ -207,6 +249,12 @@ export interface ResolvedOptions {
   maxTextBytes: number;
   maxFrameBytes: number;
   maxConnections: number;
+  maxSocketsPerAddress: number;
+  maxSessionsPerAddress: number;
+  maxSessionsWithoutOriginPerAddress: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  joinThrottle: Required<JoinThrottleOptions>;
   maxMembersPerRoom: number;
   maxRooms: number;
   maxHistoryPerRoom: number;
@@ -247,10 +295,11 @@ function positiveInteger(name: string, value: number): number {
 
 function resolveRoom(room: string | RoomConfig, maxMembersPerRoom: number): RoomConfig {
   const config = typeof room === 'string' ? { name: room } : room;
-  const name = typeof config.name === 'string' ? config.name.trim() : '';
-  if (name.length === 0 || name.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(name)) {
-    throw new TypeError(`invalid room name ${JSON.stringify(config.name)}`);
-  }
+  // The same check (and NFKC form) as a join's room name, so a configured
+  // room is the one members reach.
+  const checked = typeof config.name === 'string' ? checkRoomName(config.name) : undefined;
+  if (!checked?.ok) throw new TypeError(`invalid room name ${JSON.stringify(config.name)}`);
+  const name = checked.name;
   const resolved: RoomConfig = { name, maxMembers: config.maxMembers ?? maxMembersPerRoom };
   positiveInteger(`rooms[${name}].maxMembers`, resolved.maxMembers ?? 0);
   const hasPassword = config.password !== undefined && config.password !== '';
@@ -298,6 +347,11 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     maxTextBytes: DEFAULT_MAX_TEXT_BYTES,
     maxFrameBytes: MAX_FRAME_BYTES,
     maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxSocketsPerAddress: DEFAULT_MAX_SOCKETS_PER_ADDRESS,
+    maxSessionsPerAddress: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+    maxSessionsWithoutOriginPerAddress: DEFAULT_MAX_SESSIONS_WITHOUT_ORIGIN_PER_ADDRESS,
+    headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     maxMembersPerRoom: DEFAULT_MAX_MEMBERS_PER_ROOM,
     maxRooms: DEFAULT_MAX_ROOMS,
     maxHistoryPerRoom: DEFAULT_MAX_HISTORY_PER_ROOM,
@@ -333,6 +387,12 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
       intervalMs: DEFAULT_RATE_LIMIT_INTERVAL_MS,
       ...definedOnly(options.rateLimit),
     },
+    joinThrottle: {
+      freeFailures: DEFAULT_JOIN_FREE_FAILURES,
+      baseDelayMs: DEFAULT_JOIN_BASE_DELAY_MS,
+      maxDelayMs: DEFAULT_JOIN_MAX_DELAY_MS,
+      ...definedOnly(options.joinThrottle),
+    },
     sockjs: {
       heartbeatMs: SOCKJS_HEARTBEAT_MS,
       disconnectDelayMs: SOCKJS_DISCONNECT_DELAY_MS,
@@ -350,6 +410,11 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     'maxTextBytes',
     'maxFrameBytes',
     'maxConnections',
+    'maxSocketsPerAddress',
+    'maxSessionsPerAddress',
+    'maxSessionsWithoutOriginPerAddress',
+    'headersTimeoutMs',
+    'requestTimeoutMs',
     'maxMembersPerRoom',
     'maxRooms',
     'maxHistoryPerRoom',
@@ -377,6 +442,18 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
   }
   positiveInteger('rateLimit.messages', resolved.rateLimit.messages);
   positiveInteger('rateLimit.intervalMs', resolved.rateLimit.intervalMs);
+  positiveInteger('joinThrottle.baseDelayMs', resolved.joinThrottle.baseDelayMs);
+  positiveInteger('joinThrottle.maxDelayMs', resolved.joinThrottle.maxDelayMs);
+  if (!Number.isInteger(resolved.joinThrottle.freeFailures) || resolved.joinThrottle.freeFailures < 0) {
+    throw new TypeError(`joinThrottle.freeFailures must be a whole number, got ${resolved.joinThrottle.freeFailures}`);
+  }
+  if (resolved.joinThrottle.baseDelayMs > resolved.joinThrottle.maxDelayMs) {
+    throw new TypeError('joinThrottle.baseDelayMs must not exceed joinThrottle.maxDelayMs');
+  }
+  if (resolved.headersTimeoutMs > resolved.requestTimeoutMs) {
+    // Node refuses this combination too (ERR_OUT_OF_RANGE): the headers are part of the request.
+    throw new TypeError('headersTimeoutMs must not exceed requestTimeoutMs');
+  }
   positiveInteger('sockjs.heartbeatMs', resolved.sockjs.heartbeatMs);
   positiveInteger('sockjs.disconnectDelayMs', resolved.sockjs.disconnectDelayMs);
   positiveInteger('sockjs.streamBytesLimit', resolved.sockjs.streamBytesLimit);

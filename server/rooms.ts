@@ -20,7 +20,7 @@ import { isVerifier, verifyPassword } from './password-verifier';
 import type { ClientConnection } from './client-connection';
 import type { GroupCommitter } from './group-commit';
 import type { HistoryStore } from './history-store';
-import type { ChatMessage, Member } from './protocol';
+import { findLookalike, type ChatMessage, type Member } from './protocol';
 import { SharedFrame } from './shared-frame';
 
 /** A member together with the connection it speaks through. */
@@ -670,6 +670,22 @@ export class RoomRegistry {
   /** The room called `name` (any letter case), if it is in memory. */
   get(name: string): Room | undefined {
     return this.#rooms.get(roomKey(name));
+  }
+
+  /**
+   * The name of an existing room (in memory, configured or stored) that
+   * `name` only looks like (names.ts: same confusable skeleton, another
+   * name), if any. Reads every stored room key: asked only before a new
+   * room is created, which is rate-limited.
+   */
+  lookalikeOf(name: string): string | undefined {
+    const candidates = new Map<string, { name: string }>();
+    for (const key of this.#storage.store.roomKeys()) candidates.set(key, { name: key });
+    for (const [key, configured] of this.#configured) candidates.set(key, { name: configured.name });
+    for (const [key, room] of this.#rooms) candidates.set(key, { name: room.name });
+    const found = findLookalike(name, candidates.values());
+    if (found === undefined) return undefined;
+    return this.#storage.store.roomInfo(roomKey(found.name))?.name ?? found.name;
   }
 
   /** Every room in memory. */

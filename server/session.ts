@@ -8,8 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import { addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
 import { ChatError } from './errors';
+import type { JoinThrottle } from './join-throttle';
 import type { Logger } from './logger';
 import {
   CloseCode,
@@ -17,6 +19,7 @@ import {
   HISTORY_PAGE_MAX,
   PROTOCOL_VERSION,
   decodeClientMessage,
+  findLookalike,
   type ClientMessage,
   type ErrorMessage,
   type HistoryRequestMessage,
@@ -27,6 +30,8 @@ import {
 } from './protocol';
 import { TokenBucket, type KeyedTokenBuckets } from './rate-limiter';
 import type { Admission, Room, RoomRegistry } from './rooms';
+
+const MS_PER_SECOND = 1_000;
 
 /** Bytes of randomness in a member id (base64url: 8 characters). */
 const MEMBER_ID_BYTES = 6;
@@ -47,6 +52,8 @@ export interface SessionContext {
   historyResponseBytes: number;
   /** Current time in ms (injectable so tests can pin timestamps). */
   now: () => number;
+  /** Slows down wrong passwords per address and room (join-throttle.ts); none: no throttling. */
+  joinThrottle?: JoinThrottle;
 }
 
 /** Encodes a server message once; callers reuse the string for every recipient. */
@@ -166,7 +173,16 @@ export class ChatSession {
    */
   async #join(message: JoinMessage): Promise<void> {
     const generation = (this.#joinGeneration += 1);
-    const opened = this.#context.rooms.open(message.room, () => this.#mayCreateRoom());
+    // Asked only for a room that does not exist yet: a new room whose name
+    // only looks like an existing one's would catch people who meant the
+    // real one, so it is not created.
+    const opened = this.#context.rooms.open(message.room, () => {
+      const lookalike = this.#context.rooms.lookalikeOf(message.room);
+      if (lookalike !== undefined) {
+        throw new ChatError(ErrorCode.RoomLookalike, `A room whose name looks the same already exists: "${lookalike}".`);
+      }
+      return this.#mayCreateRoom();
+    });
     if (!opened.ok) {
       if (opened.reason === 'tooManyNewRooms') {
         throw new ChatError(ErrorCode.TooManyNewRooms, 'You are creating rooms too fast; join an existing room or try again later.');
@@ -174,6 +190,14 @@ export class ChatSession {
       throw new ChatError(ErrorCode.TooManyRooms, 'This host cannot open more rooms.');
     }
     const { room } = opened;
+    // Password guessing is slowed per address before the password is even looked at.
+    const throttle = room.isProtected ? this.#context.joinThrottle : undefined;
+    const address = addressKey(this.#connection.remoteAddress);
+    const wait = throttle?.check(address, room.key, this.#context.now());
+    if (wait && !wait.ok) {
+      const seconds = Math.ceil(wait.retryAfterMs / MS_PER_SECOND);
+      throw new ChatError(ErrorCode.TooManyAttempts, `Too many wrong passwords; try again in ${seconds} s.`, undefined, wait.retryAfterMs);
+    }
     // Joining the room this session is already in again (a client re-sending
     // join) must not count itself as the holder of its own name.
     if (this.#room === room) this.#leave();
@@ -184,6 +208,9 @@ export class ChatSession {
     } finally {
       release();
     }
+    // A wrong password counts even when this join's answer is void (a
+    // client that closes right after guessing must not guess for free).
+    if (!admission.ok && admission.reason === 'wrongPassword') throttle?.recordFailure(address, room.key, this.#context.now());
     if (this.#closed || generation !== this.#joinGeneration) return;
     if (!admission.ok) {
       const [code, text] = REFUSAL[admission.reason];
@@ -198,6 +225,10 @@ export class ChatSession {
       const [code, text] = REFUSAL[admission.reason];
       throw new ChatError(code, text);
     }
+    // A name that only looks like a present member's ("Аlice" with a
+    // Cyrillic А next to "Alice") is as taken as the name itself.
+    const lookalike = admission.replaces ? undefined : findLookalike(message.name, room.members());
+    if (lookalike) throw new ChatError(ErrorCode.NameTaken, 'Someone in this room already uses a name that looks the same.');
     // Joining another room moves the session: one room per connection keeps
     // fan-out a plain loop over members.
     if (this.#room) this.#leave();
@@ -301,8 +332,9 @@ export class ChatSession {
     }
   }
 
-  #sendError(code: ErrorCode, text: string, ref?: string): void {
+  #sendError(code: ErrorCode, text: string, ref?: string, retryAfterMs?: number): void {
     const message: ErrorMessage = ref === undefined ? { type: 'error', code, message: text } : { type: 'error', code, message: text, ref };
+    if (retryAfterMs !== undefined) message.retryAfterMs = retryAfterMs;
     this.#connection.send(encode(message));
   }
 
@@ -313,7 +345,7 @@ export class ChatSession {
    */
   #fail(error: unknown, ref?: string): void {
     if (error instanceof ChatError) {
-      this.#sendError(error.code, error.message, ref);
+      this.#sendError(error.code, error.message, ref, error.retryAfterMs);
       if (error.closeCode !== undefined) this.#connection.close(error.closeCode, error.code);
       return;
     }

@@ -32,6 +32,11 @@ const server = createChatServer({
   rooms: [BENCH_ROOM],
   maxConnections: maxClients,
   maxMembersPerRoom: maxClients,
+  // Every bench client connects from 127.0.0.1 without an Origin; a SockJS
+  // client may hold 3 sockets (a poll, a send, one closing).
+  maxSessionsPerAddress: maxClients,
+  maxSessionsWithoutOriginPerAddress: maxClients,
+  maxSocketsPerAddress: maxClients * 3,
   rateLimit: BENCH_RATE_LIMIT,
 });
 

@@ -10,7 +10,7 @@
  * @public
  */
 import { ErrorCode } from './error-codes';
-import { CLIENT_ID_MAX_LENGTH, DEFAULT_MAX_TEXT_BYTES, NAME_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from './limits';
+import { CLIENT_ID_MAX_LENGTH, DEFAULT_MAX_TEXT_BYTES, NAME_MAX_LENGTH, ROOM_MAX_LENGTH } from './limits';
 import {
   CLIENT_MESSAGE_TYPES,
   ClientMessageSchema,
@@ -18,6 +18,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from './messages';
+import { checkDisplayName, checkRoomName, hasControlCharacter } from './names';
 
 /** A successfully decoded message. @public */
 export interface DecodeSuccess<T> {
@@ -83,7 +84,10 @@ export function decodeClientMessage(raw: string, options: DecodeOptions = {}): D
     return fail(ErrorCode.InvalidMessage, 'A message must be a JSON object with a "type" field.');
   }
   const record = value as Record<string, unknown>;
-  const ref = typeof record.id === 'string' && record.id.length <= CLIENT_ID_MAX_LENGTH ? record.id : undefined;
+  // An id with control characters is not echoed back: a NUL or an escape
+  // sequence has no business in a log line or a client's error text.
+  const ref =
+    typeof record.id === 'string' && record.id.length <= CLIENT_ID_MAX_LENGTH && !hasControlCharacter(record.id) ? record.id : undefined;
   if (typeof record.type !== 'string' || !KNOWN_CLIENT_TYPES.has(record.type)) {
     return fail(ErrorCode.UnknownType, `Unknown message type; expected one of: ${CLIENT_MESSAGE_TYPES.join(', ')}.`, ref);
   }
@@ -96,20 +100,36 @@ export function decodeClientMessage(raw: string, options: DecodeOptions = {}): D
   const message = parsed.data;
   switch (message.type) {
     case 'join': {
-      const name = message.name.trim();
-      const room = message.room.trim();
-      if (name.length === 0 || name.length > NAME_MAX_LENGTH) {
-        return fail(ErrorCode.InvalidName, `A name must be 1 to ${NAME_MAX_LENGTH} characters.`);
+      // Names are NFKC-normalised and refused with invisible or
+      // direction-changing characters (names.ts says why).
+      const name = checkDisplayName(message.name);
+      if (!name.ok) {
+        return fail(
+          ErrorCode.InvalidName,
+          name.problem === 'forbiddenCharacter'
+            ? 'A name may not contain control, invisible or text-direction characters.'
+            : `A name must be 1 to ${NAME_MAX_LENGTH} characters.`,
+        );
       }
-      if (room.length === 0 || room.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(room)) {
+      const room = checkRoomName(message.room);
+      if (!room.ok) {
         return fail(
           ErrorCode.InvalidRoom,
           `A room name must be 1 to ${ROOM_MAX_LENGTH} letters, digits, spaces, dots, dashes or underscores.`,
         );
       }
-      return { ok: true, message: { ...message, name, room } };
+      for (const field of ['resumeKey', 'historyId', 'password'] as const) {
+        const value = message[field];
+        if (value !== undefined && hasControlCharacter(value)) {
+          return fail(ErrorCode.InvalidMessage, `Field "${field}" may not contain control characters.`);
+        }
+      }
+      return { ok: true, message: { ...message, name: name.name, room: room.name } };
     }
     case 'send': {
+      if (hasControlCharacter(message.id)) {
+        return fail(ErrorCode.InvalidMessage, 'Field "id" may not contain control characters.');
+      }
       if (message.text.trim().length === 0) {
         return fail(ErrorCode.EmptyText, 'The message is empty.', message.id);
       }

@@ -12,22 +12,41 @@ export const ErrorCode = {
   UnknownType: 'CHAT_ERR_UNKNOWN_TYPE',
   /** A required field is missing or has the wrong type or shape. */
   InvalidMessage: 'CHAT_ERR_INVALID_MESSAGE',
-  /** The display name is empty or too long. */
+  /**
+   * The display name is empty, too long, or holds characters names may not
+   * have: control characters (NUL included), bidi controls, zero-width and
+   * other invisible format characters.
+   */
   InvalidName: 'CHAT_ERR_INVALID_NAME',
-  /** The room name is empty, too long or uses characters rooms may not have. */
+  /** The room name is empty, too long or uses characters rooms may not have (control, bidi, zero-width included). */
   InvalidRoom: 'CHAT_ERR_INVALID_ROOM',
   /** The message text is empty (or only whitespace). */
   EmptyText: 'CHAT_ERR_EMPTY_TEXT',
   /** The message text is longer than the host's limit. */
   TextTooLong: 'CHAT_ERR_TEXT_TOO_LONG',
+  /**
+   * The join would create a room whose name looks the same as an existing
+   * room's ("lоbby" with a Cyrillic о next to "lobby"): join that room instead.
+   */
+  RoomLookalike: 'CHAT_ERR_ROOM_LOOKALIKE',
   /** A `send` or `leave` arrived before a successful `join`. */
   NotJoined: 'CHAT_ERR_NOT_JOINED',
-  /** Someone in the room already uses that name (compared without letter case). */
+  /**
+   * Someone in the room already uses that name, compared without letter
+   * case, or one that looks the same (its Unicode TR39 confusable skeleton
+   * is the same: "Аlice" with a Cyrillic А, "ａｌｉｃｅ").
+   */
   NameTaken: 'CHAT_ERR_NAME_TAKEN',
   /** The room is protected and the join carried no password. */
   PasswordRequired: 'CHAT_ERR_PASSWORD_REQUIRED',
   /** The room is protected and the password is wrong. */
   WrongPassword: 'CHAT_ERR_WRONG_PASSWORD',
+  /**
+   * Too many wrong passwords from this address: the join was refused before
+   * its password was checked. The error's `retryAfterMs` says when the next
+   * attempt will be looked at.
+   */
+  TooManyAttempts: 'CHAT_ERR_TOO_MANY_ATTEMPTS',
   /** The room has as many members as the host allows. */
   RoomFull: 'CHAT_ERR_ROOM_FULL',
   /** The host has as many rooms as it allows, so a new one cannot be created. */

@@ -9,3 +9,4 @@ export * from './decode';
 export * from './error-codes';
 export * from './limits';
 export * from './messages';
+export * from './names';

@@ -181,6 +181,8 @@ export const ErrorMessageSchema = z.object({
   message: z.string(),
   /** The client message id this error refers to, when it refers to one. */
   ref: z.string().optional(),
+  /** With `CHAT_ERR_TOO_MANY_ATTEMPTS`: ms until the host will look at another attempt. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
 
 /** Answer to a `history` request: messages before `before`, oldest first. */

@@ -130,6 +130,7 @@ class SockJsConnection implements ClientConnection {
   readonly transport = 'sockjs' as const;
   readonly id: string;
   readonly remoteAddress: string;
+  readonly origin: string | undefined;
   readonly openedAt: number;
   lastActivityAt: number;
   readonly #conn: sockjs.Connection;
@@ -141,11 +142,12 @@ class SockJsConnection implements ClientConnection {
   readonly #closeHandlers: Array<() => void> = [];
   #gone = false;
 
-  constructor(id: string, conn: sockjs.Connection, options: SockJsTransportOptions) {
+  constructor(id: string, conn: sockjs.Connection, origin: string | undefined, options: SockJsTransportOptions) {
     this.id = id;
     this.#conn = conn;
     this.#session = (conn as unknown as { _session: SockJsSessionInternals })._session;
     this.remoteAddress = conn.remoteAddress ?? '';
+    this.origin = origin;
     this.#guard = new SendQueueGuard(options);
     this.#messageCacheSize = options.messageCacheSize;
     this.#now = options.now;
@@ -202,6 +204,11 @@ class SockJsConnection implements ClientConnection {
  */
 function closeSockJs(conn: sockjs.Connection, code: number, reason: string): void {
   conn.close(code as unknown as string, reason);
+}
+
+/** A TCP peer as `address|port`. */
+function peerKey(address: string | undefined, port: number | undefined): string {
+  return `${address ?? ''}|${port ?? ''}`;
 }
 
 /** Forwards SockJS's own log lines: errors as errors, its chatter as debug. */
@@ -267,6 +274,22 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
   };
   const server = sockjs.createServer(serverOptions);
   const open = new Set<sockjs.Connection>();
+  // sockjs keeps a few request headers on a connection, but not Origin. A
+  // session opens on the request that registers it, and sockjs records that
+  // request's socket address and port on the connection; so the Origin of
+  // the latest request on each TCP socket is kept here, by address and port,
+  // until the socket closes.
+  const originByPeer = new Map<string, string | undefined>();
+  const trackedSockets = new WeakSet<object>();
+  const noteOrigin = (request: IncomingMessage): void => {
+    const socket = request.socket;
+    const key = peerKey(socket.remoteAddress, socket.remotePort);
+    originByPeer.set(key, request.headers.origin);
+    if (!trackedSockets.has(socket)) {
+      trackedSockets.add(socket);
+      socket.once('close', () => originByPeer.delete(key));
+    }
+  };
   server.on('connection', (conn: sockjs.Connection | null) => {
     // sockjs emits a null connection when a session is closed before it opened.
     if (conn === null) return;
@@ -274,7 +297,8 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
     conn.on('error', (error: Error) => options.logger.debug('sockjs connection error', { message: error.message }));
     open.add(conn);
     conn.once('close', () => open.delete(conn));
-    options.onConnection(new SockJsConnection(options.nextId(), conn, options));
+    const origin = originByPeer.get(peerKey(conn.remoteAddress, conn.remotePort));
+    options.onConnection(new SockJsConnection(options.nextId(), conn, origin, options));
   });
   // `middleware()` is sockjs's public API for explicit routing, missing from
   // @types/sockjs: one handler for requests and upgrades, true when handled.
@@ -282,12 +306,16 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
 
   return {
     handleRequest(request, response) {
+      noteOrigin(request);
       if (request.method === 'POST' && SEND_PATH.test(request.url ?? '') && !limitBody(request, response, options.maxInboundBytes)) {
         return true;
       }
       return handler(request, response) === true;
     },
-    handleUpgrade: (request, socket, head) => handler(request, socket, head) === true,
+    handleUpgrade(request, socket, head) {
+      noteOrigin(request);
+      return handler(request, socket, head) === true;
+    },
     close(code, reason) {
       for (const conn of open) closeSockJs(conn, code, reason);
       open.clear();

@@ -47,6 +47,7 @@ class WsConnection implements ClientConnection {
   readonly transport = 'ws' as const;
   readonly id: string;
   readonly remoteAddress: string;
+  readonly origin: string | undefined;
   readonly openedAt: number;
   lastActivityAt: number;
   /** Whether a pong (or any frame) arrived since the last ping. */
@@ -65,11 +66,12 @@ class WsConnection implements ClientConnection {
   readonly #closeHandlers: Array<() => void> = [];
   #gone = false;
 
-  constructor(id: string, socket: WebSocket, stream: Duplex, remoteAddress: string, limits: SendQueueLimits, now: () => number) {
+  constructor(id: string, socket: WebSocket, stream: Duplex, request: IncomingMessage, limits: SendQueueLimits, now: () => number) {
     this.id = id;
     this.socket = socket;
     this.#stream = stream;
-    this.remoteAddress = remoteAddress;
+    this.remoteAddress = request.socket.remoteAddress ?? '';
+    this.origin = request.headers.origin;
     this.#guard = new SendQueueGuard(limits);
     this.#now = now;
     this.openedAt = now();
@@ -177,7 +179,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
         ws.on('error', (error) => {
           options.logger.debug('ws socket error', { code: (error as NodeJS.ErrnoException).code, message: error.message });
         });
-        const connection = new WsConnection(options.nextId(), ws, socket, request.socket.remoteAddress ?? '', options, options.now);
+        const connection = new WsConnection(options.nextId(), ws, socket, request, options, options.now);
         const slice = slices[nextSlice]!;
         nextSlice = (nextSlice + 1) % WS_PING_SLICES;
         open.add(connection);

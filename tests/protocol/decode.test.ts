@@ -175,6 +175,35 @@ describe('decodeClientMessage', () => {
     it('checks the name before the room', () => {
       assert.equal(failure(decode({ type: 'join', room: '', name: '' })).code, ErrorCode.InvalidName);
     });
+
+    it('normalises name and room to NFKC (fullwidth letters become plain ones)', () => {
+      const message = success(decode({ type: 'join', room: '\uFF4C\uFF4F\uFF42\uFF42\uFF59', name: '\uFF21\uFF4E\uFF4E' }));
+      assert.equal(message.type === 'join' && `${message.name}@${message.room}`, 'Ann@lobby');
+    });
+
+    for (const [label, name] of [
+      ['NUL', 'Ann\u0000'],
+      ['an escape', 'Ann\u001B[2J'],
+      ['a right-to-left override', 'invoice\u202Egpj.exe'],
+      ['a zero-width space', 'A\u200Bnn'],
+      ['a bidi isolate', '\u2068Ann'],
+    ] as const) {
+      it(`refuses a name with ${label} with CHAT_ERR_INVALID_NAME`, () => {
+        assert.equal(failure(decode({ type: 'join', room: 'lobby', name })).code, ErrorCode.InvalidName);
+      });
+    }
+
+    it('refuses a room name with control, bidi or zero-width characters with CHAT_ERR_INVALID_ROOM', () => {
+      for (const room of ['lob\u0000by', 'lobby\u202E', 'lob\u200Bby']) {
+        assert.equal(failure(decode({ type: 'join', room, name: 'Ann' })).code, ErrorCode.InvalidRoom, JSON.stringify(room));
+      }
+    });
+
+    it('refuses control characters in resumeKey, historyId and password with CHAT_ERR_INVALID_MESSAGE', () => {
+      for (const extra of [{ resumeKey: `${'k'.repeat(20)}\u0000` }, { historyId: 'h\u0000' }, { password: 'pw\u0000' }]) {
+        assert.equal(failure(decode({ type: 'join', room: 'r', name: 'Ann', ...extra })).code, ErrorCode.InvalidMessage, JSON.stringify(extra));
+      }
+    });
   });
 
   describe('send', () => {
@@ -196,6 +225,14 @@ describe('decodeClientMessage', () => {
       assert.equal(failure(decode({ type: 'send', id: 3, text: 'hi' })).code, ErrorCode.InvalidMessage);
       assert.equal(failure(decode({ type: 'send', id: '', text: 'hi' })).code, ErrorCode.InvalidMessage);
       assert.equal(failure(decode({ type: 'send', id: 'x'.repeat(65), text: 'hi' })).code, ErrorCode.InvalidMessage);
+    });
+
+    it('refuses an id with control characters with CHAT_ERR_INVALID_MESSAGE, without echoing it', () => {
+      for (const id of ['c\u0000', 'c\u001B[31m', 'c\u0085']) {
+        const result = failure(decode({ type: 'send', id, text: 'hi' }));
+        assert.equal(result.code, ErrorCode.InvalidMessage);
+        assert.equal(result.ref, undefined);
+      }
     });
 
     for (const text of ['', ' ', '\n\t  \r\n', '\u00a0\u2003']) {

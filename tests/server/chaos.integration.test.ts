@@ -73,6 +73,9 @@ describe('chaos: links cut at random, no message lost or duplicated', () => {
       historyOnJoin: 5,
       // Sessions of cut SockJS links end soon; resumed names replace them before that anyway.
       sockjs: { disconnectDelayMs: 500 },
+      // Every chaos client connects from 127.0.0.1 without an Origin.
+      maxSessionsPerAddress: 2_048,
+      maxSessionsWithoutOriginPerAddress: 2_048,
       logger,
     });
     const { port } = await server.start();

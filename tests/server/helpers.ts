@@ -460,8 +460,19 @@ export class RawXhrSession {
   }
 }
 
-/** Every server in the integration suites listens on 127.0.0.1 port 0. A short SockJS disconnect delay ends sessions of closed xhr clients quickly (the default is 5 s). */
-export const BASE_OPTIONS: ChatServerOptions = { port: 0, host: '127.0.0.1', sockjs: { disconnectDelayMs: 500 } };
+/**
+ * Every server in the integration suites listens on 127.0.0.1 port 0. A short SockJS disconnect delay ends sessions of closed xhr clients quickly (the default is 5 s).
+ * Every test client connects from 127.0.0.1, without an Origin: the per-address limits are lifted to the host-wide one here, and the
+ * suites that test those limits (net-hardening) set their own.
+ */
+export const BASE_OPTIONS: ChatServerOptions = {
+  port: 0,
+  host: '127.0.0.1',
+  sockjs: { disconnectDelayMs: 500 },
+  maxSessionsPerAddress: 2_048,
+  maxSessionsWithoutOriginPerAddress: 2_048,
+  maxSocketsPerAddress: 8_192,
+};
 
 /** One running server per describe block, plus the clients its tests open. */
 export interface ServerFixture {
@@ -537,11 +548,11 @@ const runningClis = new Set<ChildProcess>();
 /** How long a CLI host may take to start or exit (tsx compiles on the fly; CI machines are slow). */
 const CLI_START_TIMEOUT_MS = 20_000;
 
-/** Starts `node --import tsx server/cli.ts …args` from the repository root, collecting its output. */
-export function spawnCli(args: string[]): CliRun {
+/** Starts `node --import tsx server/cli.ts …args` from the repository root (with `env` added to this process's environment), collecting its output. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   runningClis.add(child);

@@ -54,6 +54,12 @@ describe('resolveOptions', () => {
           maxTextBytes: 8192,
           maxFrameBytes: 65536,
           maxConnections: 2048,
+          maxSocketsPerAddress: 256,
+          maxSessionsPerAddress: 32,
+          maxSessionsWithoutOriginPerAddress: 8,
+          headersTimeoutMs: 10000,
+          requestTimeoutMs: 30000,
+          joinThrottle: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 60000 },
           maxMembersPerRoom: 1024,
           maxRooms: 256,
           maxHistoryPerRoom: 1000,
@@ -171,6 +177,10 @@ describe('resolveOptions', () => {
       ]);
     });
 
+    it('normalises configured room names to NFKC, as joins are, so members reach them', () => {
+      assert.deepEqual(resolveOptions({ rooms: ['\uFF2C\uFF4F\uFF42\uFF42\uFF59'] }).rooms, [{ name: 'Lobby', maxMembers: 1024 }]);
+    });
+
     it('normalises allowedOrigins to lower case, and a list containing "*" to "*"', () => {
       assert.deepEqual(resolveOptions({ allowedOrigins: ['HTTP://OK.Example:8080'] }).allowedOrigins, ['http://ok.example:8080']);
       assert.equal(resolveOptions({ allowedOrigins: '*' }).allowedOrigins, '*');
@@ -227,6 +237,15 @@ describe('resolveOptions', () => {
       ['allowedOrigins entry without a scheme', { allowedOrigins: ['ok.example'] }],
       ['allowedOrigins entry with a path', { allowedOrigins: ['http://ok.example/app'] }],
       ['allowedOrigins entry with another scheme', { allowedOrigins: ['ftp://ok.example'] }],
+      ['zero maxSocketsPerAddress', { maxSocketsPerAddress: 0 }],
+      ['zero maxSessionsPerAddress', { maxSessionsPerAddress: 0 }],
+      ['fractional maxSessionsWithoutOriginPerAddress', { maxSessionsWithoutOriginPerAddress: 1.5 }],
+      ['headersTimeoutMs above requestTimeoutMs', { headersTimeoutMs: 2000, requestTimeoutMs: 1000 }],
+      ['zero headersTimeoutMs', { headersTimeoutMs: 0 }],
+      ['negative joinThrottle.freeFailures', { joinThrottle: { freeFailures: -1 } }],
+      ['joinThrottle.baseDelayMs above maxDelayMs', { joinThrottle: { baseDelayMs: 2000, maxDelayMs: 1000 } }],
+      ['room name with a zero-width space', { rooms: ['lob\u200Bby'] }],
+      ['room name with a right-to-left override', { rooms: ['lobby\u202E'] }],
       ['allowedOrigins that is neither "*" nor a list', { allowedOrigins: 'http://ok.example' as unknown as '*' }],
     ];
     for (const [label, options] of invalid) {

@@ -23,7 +23,7 @@ import type {
   Member,
   WelcomeMessage,
 } from '../../../server/protocol';
-import { DEFAULT_MAX_TEXT_BYTES, ErrorCode } from '../../../server/protocol';
+import { DEFAULT_MAX_TEXT_BYTES, ErrorCode, normaliseName } from '../../../server/protocol';
 
 import { createClientId } from './client-id';
 import { ChatConnection, type ConnectionState } from './connection';
@@ -204,8 +204,10 @@ export class ChatRoom {
   join(address: string, room: string, name: string, options: JoinOptions = {}): void {
     this.leave();
     this.address = address;
-    this.room = room.trim();
-    this.name = name.trim();
+    // The host keeps names and rooms in NFKC form ("Ａnn" joins as "Ann"):
+    // the same form here, or our own messages would not be recognised as ours.
+    this.room = normaliseName(room);
+    this.name = normaliseName(name);
     this.#password = options.password === '' ? undefined : options.password;
     this.#resumeKey = options.resumeKey ?? createResumeKey();
     this.restoring = options.restoring === true;

@@ -2,9 +2,12 @@
  * Checks the start screen runs before asking a host, with the same rules the
  * host applies (server/protocol/limits.ts), so mistakes show up at once.
  */
-import { ErrorCode, NAME_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../../../server/protocol';
+import { ErrorCode, checkDisplayName, checkRoomName } from '../../../server/protocol';
 
 import { UiErrorCode, chatErrorText, type ShownError } from './error-text';
+
+/** Why a name with hidden characters is refused, in words. */
+const FORBIDDEN_NAME_TEXT = 'Your name may not contain control, invisible or text-direction characters.';
 
 /** Largest TCP port number. */
 export const MAX_PORT = 65_535;
@@ -14,12 +17,16 @@ export const MAX_PORT = 65_535;
  * @returns the problem, or null when both are fine
  */
 export function checkNameAndRoom(name: string, room: string): ShownError | null {
-  const trimmedName = name.trim();
-  if (trimmedName.length === 0 || trimmedName.length > NAME_MAX_LENGTH) {
-    return { code: ErrorCode.InvalidName, text: chatErrorText(ErrorCode.InvalidName, '') };
+  // The host's own checks (server/protocol/names.ts): NFKC, length, no
+  // control, invisible or text-direction characters.
+  const nameCheck = checkDisplayName(name);
+  if (!nameCheck.ok) {
+    return {
+      code: ErrorCode.InvalidName,
+      text: nameCheck.problem === 'forbiddenCharacter' ? FORBIDDEN_NAME_TEXT : chatErrorText(ErrorCode.InvalidName, ''),
+    };
   }
-  const trimmedRoom = room.trim();
-  if (trimmedRoom.length === 0 || trimmedRoom.length > ROOM_MAX_LENGTH || !ROOM_NAME_PATTERN.test(trimmedRoom)) {
+  if (!checkRoomName(room).ok) {
     return { code: ErrorCode.InvalidRoom, text: chatErrorText(ErrorCode.InvalidRoom, '') };
   }
   return null;
