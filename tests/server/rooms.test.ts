@@ -588,6 +588,23 @@ describe('RoomRegistry', () => {
     });
   });
 
+  describe('#lookalikeOf', () => {
+    it('names a room that a new name only looks like, also when that room has left memory', async () => {
+      let clock = 0;
+      const storage = memoryStorage();
+      const registry = new RoomRegistry(limits({ idleMs: 1 }), storage, () => clock);
+      const room = Object.assign(mustGet(registry, 'Lobby'), { storage });
+      submitNow(room, ann, 'a-1', 'kept on disk', clock);
+      clock += 5;
+      assert.equal(registry.sweep(), 1);
+      assert.equal(registry.get('lobby'), undefined, 'the room left memory');
+      // A Cyrillic о in place of the Latin o.
+      assert.equal(registry.lookalikeOf('L\u043Ebby'), 'Lobby');
+      assert.equal(registry.lookalikeOf('LOBBY'), undefined, 'the same name in other letter case is the room itself');
+      assert.equal(registry.lookalikeOf('Kitchen'), undefined);
+    });
+  });
+
   describe('#all', () => {
     it('lists every room in creation order', async () => {
       const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
