@@ -253,6 +253,20 @@ export class ServerHost {
    * A crash or a failed restart: schedules the next start, or gives up.
    * @param restartFailed - `error` is why a restart failed (kept in the status), not a crash of a running server
    */
+  /** The host stopped for good after a crash: the window keeps the room, port and scope to offer hosting them again. */
+  #setStoppedAfterCrash(request: HostRequest, crash: HostCrash, error: HostError): void {
+    this.#setStatus({
+      state: 'error',
+      shareUrls: [],
+      port: request.port,
+      room: request.room,
+      scope: request.scope,
+      protected: request.password !== undefined,
+      crash,
+      error,
+    });
+  }
+
   #onCrash(exitCode: number, error: HostError, restartFailed = false): void {
     const request = this.#request;
     if (request === undefined || request.port === 0) {
@@ -272,18 +286,9 @@ export class ServerHost {
     if (decision.action === 'giveUp') {
       this.#log('error', 'host crashed too often; not restarting it', { crashes: decision.crashes });
       const minutes = Math.round(this.#policy.windowMs / 60_000);
-      this.#setStatus({
-        state: 'error',
-        shareUrls: [],
-        port: request.port,
-        room: request.room,
-        scope: request.scope,
-        protected: request.password !== undefined,
-        crash,
-        error: {
-          code: 'HOST_ERR_RESTART_LIMIT',
-          message: `The chat server stopped ${decision.crashes} times within ${minutes} minutes, so LanChat stopped restarting it. Last error: ${error.message}`,
-        },
+      this.#setStoppedAfterCrash(request, crash, {
+        code: 'HOST_ERR_RESTART_LIMIT',
+        message: `The chat server stopped ${decision.crashes} times within ${minutes} minutes, so LanChat stopped restarting it. Last error: ${error.message}`,
       });
       return;
     }
@@ -313,16 +318,7 @@ export class ServerHost {
       // The history file itself is the problem (unreadable, locked, from a
       // newer version): trying again cannot help, and the store's own
       // sentence says what to do, so it is shown as it is.
-      this.#setStatus({
-        state: 'error',
-        shareUrls: [],
-        port: request.port,
-        room: request.room,
-        scope: request.scope,
-        protected: request.password !== undefined,
-        crash,
-        error: outcome.error,
-      });
+      this.#setStoppedAfterCrash(request, crash, outcome.error);
       return;
     }
     this.#onCrash(outcome.exitCode ?? crash.exitCode, outcome.error, true);

@@ -401,12 +401,17 @@ export class Room {
     this.#cache.onChange?.(bytes);
   }
 
-  /** Drops the oldest cached messages until the window fits its message and byte limits (or `maxBytes`, if lower). */
-  #trim(maxBytes = this.#cache.maxBytes): void {
+  /**
+   * Drops cached messages from the oldest on while `keepDropping` says so
+   * (given the oldest message left, how many are left and their bytes), with
+   * their resend keys, and gives their bytes back to the host-wide count.
+   */
+  #dropOldest(keepDropping: (oldest: ChatMessage, count: number, bytes: number) => boolean): void {
     let dropped = 0;
     let freed = 0;
-    while (this.#history.length - dropped > 0 && (this.#history.length - dropped > this.#maxHistory || this.#cachedBytes - freed > maxBytes)) {
+    while (dropped < this.#history.length) {
       const oldest = this.#history[dropped] as ChatMessage;
+      if (!keepDropping(oldest, this.#history.length - dropped, this.#cachedBytes - freed)) break;
       const key = clientKey(oldest.from.name, oldest.clientId);
       if (this.#seqByClientKey.get(key) === oldest.seq) this.#seqByClientKey.delete(key);
       freed += messageMemoryBytes(oldest);
@@ -416,6 +421,11 @@ export class Room {
     this.#history = this.#history.slice(dropped);
     this.#cachedBytes -= freed;
     this.#cache.onChange?.(-freed);
+  }
+
+  /** Drops the oldest cached messages until the window fits its message and byte limits (or `maxBytes`, if lower). */
+  #trim(maxBytes = this.#cache.maxBytes): void {
+    this.#dropOldest((_oldest, count, bytes) => count > this.#maxHistory || bytes > maxBytes);
   }
 
   /** Shrinks the in-memory window to at most `maxBytes` (the registry's host-wide budget); older messages are read from the store. */
@@ -432,19 +442,7 @@ export class Room {
   pruned(throughSeq: number): void {
     if (throughSeq <= this.#prunedThrough) return;
     this.#prunedThrough = throughSeq;
-    let dropped = 0;
-    let freed = 0;
-    while (dropped < this.#history.length && (this.#history[dropped] as ChatMessage).seq <= throughSeq) {
-      const oldest = this.#history[dropped] as ChatMessage;
-      const key = clientKey(oldest.from.name, oldest.clientId);
-      if (this.#seqByClientKey.get(key) === oldest.seq) this.#seqByClientKey.delete(key);
-      freed += messageMemoryBytes(oldest);
-      dropped += 1;
-    }
-    if (dropped === 0) return;
-    this.#history = this.#history.slice(dropped);
-    this.#cachedBytes -= freed;
-    this.#cache.onChange?.(-freed);
+    this.#dropOldest((oldest) => oldest.seq <= throughSeq);
   }
 
   /** The message is durable (or failed to be): its sender, and any resend of it, get their answer. */
