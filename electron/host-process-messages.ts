@@ -19,6 +19,8 @@ export type ToHostProcess =
       webRoot: string;
       /** SQLite file holding the rooms' history (in the user-data directory). */
       dataPath: string;
+      /** Accept a history file that lost history (the user chose to start a new history). */
+      freshHistory?: boolean;
       version: string;
     }
   | { type: 'stop' };

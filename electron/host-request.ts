@@ -21,7 +21,7 @@ const MAX_MEMBERS_LIMIT = 10_000;
 export function parseHostRequest(value: unknown): HostRequest | HostError {
   const invalid = (message: string): HostError => ({ code: 'HOST_ERR_INVALID_REQUEST', message });
   if (typeof value !== 'object' || value === null) return invalid('Missing hosting options.');
-  const { port, room, scope, password, maxMembers } = value as Record<string, unknown>;
+  const { port, room, scope, password, maxMembers, freshHistory } = value as Record<string, unknown>;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     return invalid(`The port must be a whole number from 0 to ${MAX_PORT}.`);
   }
@@ -43,6 +43,10 @@ export function parseHostRequest(value: unknown): HostRequest | HostError {
       return invalid(`Max members must be a whole number from 1 to ${MAX_MEMBERS_LIMIT}.`);
     }
     request.maxMembers = maxMembers;
+  }
+  if (freshHistory !== undefined && freshHistory !== false) {
+    if (freshHistory !== true) return invalid('Starting a new history is a yes or no choice.');
+    request.freshHistory = true;
   }
   return request;
 }

@@ -28,6 +28,13 @@ export interface HostRequest {
   password?: string;
   /** Most members the room admits; omitted = the host's default. */
   maxMembers?: number;
+  /**
+   * Start although the history file lost messages its record says it held
+   * (`HISTORY_ERR_LOST`): a new history begins with what the file holds.
+   * Only ever set by the user's explicit choice after that error, and
+   * never kept for restarts after a crash.
+   */
+  freshHistory?: boolean;
 }
 
 /**

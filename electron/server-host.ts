@@ -95,7 +95,9 @@ export class ServerHost {
       this.#setStatus({ state: 'error', shareUrls: [], error: outcome.error });
       return { ok: false, error: outcome.error, status: this.#status };
     }
-    this.#request = { ...request, port: outcome.port };
+    // A restart after a crash reuses this request; a loss of history found
+    // then must be shown to the user again, not accepted on their behalf.
+    this.#request = { ...request, port: outcome.port, freshHistory: undefined };
     this.#running(outcome.child, outcome.port, undefined);
     return { ok: true, status: this.#status };
   }
@@ -167,6 +169,7 @@ export class ServerHost {
       maxMembers: request.maxMembers,
       webRoot: join(__dirname, '..', 'renderer'),
       dataPath: join(app.getPath('userData'), HISTORY_FILE),
+      freshHistory: request.freshHistory,
       version: app.getVersion(),
     };
     const outcome = await new Promise<FromHostProcess | { type: 'exited'; code: number }>((resolve) => {

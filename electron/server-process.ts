@@ -71,6 +71,7 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
       rooms: [{ name: message.room, password: message.password, maxMembers: message.maxMembers }],
       webRoot: message.webRoot,
       dataPath: message.dataPath,
+      freshHistory: message.freshHistory,
       logger,
       version: message.version,
     });

@@ -125,6 +125,11 @@ export function hostErrorText(error: HostError, port: number): string {
     case 'HOST_ERR_UNKNOWN':
       return `Hosting failed: ${error.message}`;
   }
+  // The store's sentence for a lost history names the CLI's flag; the
+  // desktop app offers a button instead (StartScreen.svelte).
+  if (error.code === 'HISTORY_ERR_LOST') {
+    return `LanChat's history file lost messages it once held (emptied, replaced or restored from an older copy). Put the right file back and host again, or start a new history with what the file holds. Details: ${error.message}`;
+  }
   // The history store's own sentence names the file and what is wrong with it.
   if (error.code.startsWith('HISTORY_ERR_')) return error.message;
   // A code newer than this build (the main process and the page may differ in version).
