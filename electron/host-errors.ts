@@ -30,9 +30,10 @@ export function isHistoryErrorCode(code: string): code is HistoryErrorCode {
  *
  * @param code - the `code` the server process reported
  * @param message - its message
+ * @param path - the history file a history store error is about
  * @public
  */
-export function hostErrorOf(code: string, message: string): HostError {
-  if (isHistoryErrorCode(code)) return { code, message };
+export function hostErrorOf(code: string, message: string, path?: string): HostError {
+  if (isHistoryErrorCode(code)) return path === undefined ? { code, message } : { code, message, path };
   return { code: NODE_ERROR_TO_HOST[code] ?? 'HOST_ERR_UNKNOWN', message };
 }

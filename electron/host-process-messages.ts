@@ -28,7 +28,7 @@ export type ToHostProcess =
 /** Utility process → main. */
 export type FromHostProcess =
   | { type: 'started'; address: string; port: number }
-  | { type: 'startFailed'; code: string; message: string }
+  | { type: 'startFailed'; code: string; message: string; path?: string }
   | { type: 'stopped' }
   /** The server's health changed (sent on every change, polled from `health()`). */
   | { type: 'health'; status: 'ok' | 'degraded'; code?: string; reason?: string }

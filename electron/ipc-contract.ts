@@ -60,6 +60,8 @@ export type HostErrorCode =
 export interface HostError {
   code: HostErrorCode;
   message: string;
+  /** The history file a `HISTORY_ERR_*` is about, so the window can name it without the CLI's wording. */
+  path?: string;
 }
 
 /**

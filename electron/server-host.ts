@@ -189,7 +189,7 @@ export class ServerHost {
     });
     if (outcome.type === 'started') return { ok: true, child, port: outcome.port };
     child.kill();
-    if (outcome.type === 'startFailed') return { ok: false, error: hostErrorOf(outcome.code, outcome.message) };
+    if (outcome.type === 'startFailed') return { ok: false, error: hostErrorOf(outcome.code, outcome.message, outcome.path) };
     const exitCode = outcome.type === 'exited' ? outcome.code : undefined;
     return {
       ok: false,

@@ -86,7 +86,8 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
     } else if (error instanceof Error && typeof code === 'string' && isHistoryErrorCode(code)) {
       // The history store's typed start-up errors name the file and what is
       // wrong with it; the window shows them as they are.
-      port.postMessage({ type: 'startFailed', code, message: error.message });
+      const path = (error as { path?: unknown }).path;
+      port.postMessage({ type: 'startFailed', code, message: error.message, ...(typeof path === 'string' ? { path } : {}) });
     } else {
       port.postMessage({ type: 'startFailed', code: 'UNKNOWN', message: String(error) });
     }

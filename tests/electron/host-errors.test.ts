@@ -10,6 +10,7 @@ describe('hostErrorOf', () => {
   test("passes a history store error's code and message through unchanged", () => {
     const message = 'The history file /tmp/x/history.sqlite is not a LanChat history database.';
     assert.deepEqual(hostErrorOf('HISTORY_ERR_NOT_A_DATABASE', message), { code: 'HISTORY_ERR_NOT_A_DATABASE', message });
+    assert.deepEqual(hostErrorOf('HISTORY_ERR_LOST', message, '/data/h.sqlite'), { code: 'HISTORY_ERR_LOST', message, path: '/data/h.sqlite' });
   });
 
   test("maps Node's listen errors to their host codes", () => {

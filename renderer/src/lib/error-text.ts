@@ -128,7 +128,8 @@ export function hostErrorText(error: HostError, port: number): string {
   // The store's sentence for a lost history names the CLI's flag; the
   // desktop app offers a button instead (StartScreen.svelte).
   if (error.code === 'HISTORY_ERR_LOST') {
-    return `LanChat's history file lost messages it once held (emptied, replaced or restored from an older copy). Put the right file back and host again, or start a new history with what the file holds. Details: ${error.message}`;
+    const file = error.path === undefined ? "LanChat's history file" : `LanChat's history file ${error.path}`;
+    return `${file} lost messages it once held: it was emptied, replaced or restored from an older copy. Put the right file back and host again, or start a new history with what the file holds.`;
   }
   // The history store's own sentence names the file and what is wrong with it.
   if (error.code.startsWith('HISTORY_ERR_')) return error.message;
