@@ -68,13 +68,18 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** Fills the start screen and hosts a room reachable from this machine only. */
 export async function hostRoom(window: Page, name: string, room: string, port = 0): Promise<string> {
+  await submitHostForm(window, name, room, port);
+  await window.getByTestId('chat-screen').waitFor();
+  return (await window.getByTestId('share-url').first().textContent())?.trim() ?? '';
+}
+
+/** Fills the start screen's host form (this computer only) and presses Host, without waiting for the outcome. */
+export async function submitHostForm(window: Page, name: string, room: string, port = 0): Promise<void> {
   await window.getByTestId('name-input').fill(name);
   await window.getByTestId('host-port-input').fill(String(port));
   await window.getByTestId('host-room-input').fill(room);
   await window.getByTestId('host-scope-select').selectOption('local');
   await window.getByTestId('host-button').click();
-  await window.getByTestId('chat-screen').waitFor();
-  return (await window.getByTestId('share-url').first().textContent())?.trim() ?? '';
 }
 
 /** Fills the start screen and joins a room by address. */

@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 
 import { openHistoryStore } from '../../server/history-store';
 
-import { launchApp, type LaunchedApp } from './helpers';
+import { launchApp, submitHostForm, type LaunchedApp } from './helpers';
 
 describe('LanChat desktop host on a history file that lost its history', () => {
   let host: LaunchedApp | undefined;
@@ -40,11 +40,7 @@ describe('LanChat desktop host on a history file that lost its history', () => {
 
     host = await launchApp('history-lost', profile);
     const window = host.window;
-    await window.getByTestId('name-input').fill('Hera');
-    await window.getByTestId('host-port-input').fill('0');
-    await window.getByTestId('host-room-input').fill('lobby');
-    await window.getByTestId('host-scope-select').selectOption('local');
-    await window.getByTestId('host-button').click();
+    await submitHostForm(window, 'Hera', 'lobby');
     const error = window.getByTestId('start-error');
     await error.waitFor();
     assert.equal(await error.getAttribute('data-code'), 'HISTORY_ERR_LOST');

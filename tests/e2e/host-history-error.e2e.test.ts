@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { launchApp, type LaunchedApp } from './helpers';
+import { launchApp, submitHostForm, type LaunchedApp } from './helpers';
 
 describe('LanChat desktop host with an unusable history file', () => {
   let host: LaunchedApp | undefined;
@@ -24,11 +24,7 @@ describe('LanChat desktop host with an unusable history file', () => {
     writeFileSync(file, 'this is not a database, '.repeat(400));
     host = await launchApp('history-error', profile);
     const window = host.window;
-    await window.getByTestId('name-input').fill('Hera');
-    await window.getByTestId('host-port-input').fill('0');
-    await window.getByTestId('host-room-input').fill('lobby');
-    await window.getByTestId('host-scope-select').selectOption('local');
-    await window.getByTestId('host-button').click();
+    await submitHostForm(window, 'Hera', 'lobby');
     const error = window.getByTestId('start-error');
     await error.waitFor();
     assert.match((await error.getAttribute('data-code')) ?? '', /^HISTORY_ERR_/);
