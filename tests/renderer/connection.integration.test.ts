@@ -182,6 +182,29 @@ function watchReconnectDelays(t: TestContext): () => number[] {
       .map((call) => Number(call.arguments[1]));
 }
 
+/**
+ * A member connecting through a {@link TcpProxy} to a fresh host, all closed
+ * when the test ends; `blockUpgrades` makes the proxy refuse WebSockets.
+ */
+async function proxiedMember(
+  t: TestContext,
+  options: { transports?: ChatConnectionOptions['transports']; blockUpgrades?: boolean },
+): Promise<{ proxy: TcpProxy; member: Member }> {
+  const { server, port } = await startServer();
+  const proxy = new TcpProxy(port);
+  proxy.blockUpgrades = options.blockUpgrades === true;
+  await proxy.listen();
+  const connectionOptions: ChatConnectionOptions = { url: `http://127.0.0.1:${proxy.port}` };
+  if (options.transports !== undefined) connectionOptions.transports = options.transports;
+  const member = new Member(connectionOptions);
+  t.after(async () => {
+    member.connection.close();
+    await proxy.close();
+    await server.close();
+  });
+  return { proxy, member };
+}
+
 describe('ChatConnection', () => {
   test('reconnects by itself when the host restarts on the same port, and is welcomed again', async (t) => {
     let { server, port } = await startServer();
@@ -209,15 +232,7 @@ describe('ChatConnection', () => {
 
   test('reconnects after its connection is cut, and backs off longer after each failed attempt until a welcome', async (t) => {
     const delays = watchReconnectDelays(t);
-    const { server, port } = await startServer();
-    const proxy = new TcpProxy(port);
-    await proxy.listen();
-    const member = new Member({ url: `http://127.0.0.1:${proxy.port}`, transports: ['websocket'] });
-    t.after(async () => {
-      member.connection.close();
-      await proxy.close();
-      await server.close();
-    });
+    const { proxy, member } = await proxiedMember(t, { transports: ['websocket'] });
     member.connection.open();
     await member.welcomed(1);
 
@@ -246,16 +261,7 @@ describe('ChatConnection', () => {
   });
 
   test('falls back to HTTP streaming when WebSockets are blocked, and reconnects the same way after a cut', async (t) => {
-    const { server, port } = await startServer();
-    const proxy = new TcpProxy(port);
-    proxy.blockUpgrades = true;
-    await proxy.listen();
-    const member = new Member({ url: `http://127.0.0.1:${proxy.port}` });
-    t.after(async () => {
-      member.connection.close();
-      await proxy.close();
-      await server.close();
-    });
+    const { proxy, member } = await proxiedMember(t, { blockUpgrades: true });
     member.connection.open();
     await member.welcomed(1);
     assert.equal((await member.sendAndAck('over streaming')).seq, 1);
