@@ -79,6 +79,8 @@ export class ChatSession {
   /** `history` requests have their own allowance, so a long catch-up never costs the user's sends. */
   readonly #historyBucket: TokenBucket;
   readonly #roomCreationBucket: TokenBucket;
+  /** The client's address as every per-address limit counts it (address-limits.ts). */
+  readonly #address: string;
   /** Counts joins; an answer to a password check applies only to the latest join. */
   #joinGeneration = 0;
   #room: Room | undefined;
@@ -91,6 +93,7 @@ export class ChatSession {
     this.#bucket = new TokenBucket(context.rateLimit.messages, context.rateLimit.intervalMs, context.now());
     this.#historyBucket = new TokenBucket(context.rateLimit.messages, context.rateLimit.intervalMs, context.now());
     this.#roomCreationBucket = new TokenBucket(context.roomCreation.perConnection, context.roomCreation.intervalMs, context.now());
+    this.#address = addressKey(connection.remoteAddress);
     connection.onMessage((data) => this.#onFrame(data));
     connection.onClose(() => this.#onClose());
   }
@@ -160,9 +163,9 @@ export class ChatSession {
    */
   #mayCreateRoom(): boolean {
     const now = this.#context.now();
-    const address = this.#connection.remoteAddress;
-    if (!this.#roomCreationBucket.has(now) || !this.#context.roomCreationByAddress.has(address, now)) return false;
-    return this.#roomCreationBucket.take(now) && this.#context.roomCreationByAddress.take(address, now);
+    const byAddress = this.#context.roomCreationByAddress;
+    if (!this.#roomCreationBucket.has(now) || !byAddress.has(this.#address, now)) return false;
+    return this.#roomCreationBucket.take(now) && byAddress.take(this.#address, now);
   }
 
   /**
@@ -192,8 +195,7 @@ export class ChatSession {
     const { room } = opened;
     // Password guessing is slowed per address before the password is even looked at.
     const throttle = room.isProtected ? this.#context.joinThrottle : undefined;
-    const address = addressKey(this.#connection.remoteAddress);
-    const wait = throttle?.check(address, room.key, this.#context.now());
+    const wait = throttle?.check(this.#address, room.key, this.#context.now());
     if (wait && !wait.ok) {
       const seconds = Math.ceil(wait.retryAfterMs / MS_PER_SECOND);
       throw new ChatError(ErrorCode.TooManyAttempts, `Too many wrong passwords; try again in ${seconds} s.`, undefined, wait.retryAfterMs);
@@ -210,7 +212,7 @@ export class ChatSession {
     }
     // A wrong password counts even when this join's answer is void (a
     // client that closes right after guessing must not guess for free).
-    if (!admission.ok && admission.reason === 'wrongPassword') throttle?.recordFailure(address, room.key, this.#context.now());
+    if (!admission.ok && admission.reason === 'wrongPassword') throttle?.recordFailure(this.#address, room.key, this.#context.now());
     if (this.#closed || generation !== this.#joinGeneration) return;
     if (!admission.ok) {
       const [code, text] = REFUSAL[admission.reason];
