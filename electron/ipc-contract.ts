@@ -9,6 +9,7 @@
  *
  * @public
  */
+import type { InviteTarget, RoomSummary } from '../server/protocol';
 
 /** Who may reach a hosted room. */
 export type HostScope =
@@ -35,6 +36,16 @@ export interface HostRequest {
    * never kept for restarts after a crash.
    */
   freshHistory?: boolean;
+  /**
+   * Announce the host on the LAN (mDNS, `_lanchat._tcp`) so other LanChat
+   * apps list it under "On your network". Default true; never done for
+   * scope 'local', nor when discovery is off for the whole app.
+   */
+  announce?: boolean;
+  /** Whether members may create rooms other than `room` (after confirming). Default true. */
+  allowGuestRooms?: boolean;
+  /** The name other apps show for this host; default: the user's display name, else the computer's name. */
+  hostName?: string;
 }
 
 /**
@@ -125,6 +136,10 @@ export interface HostStatus {
   crash?: HostCrash;
   /** Present while running with a history that refuses new messages. */
   degraded?: HostDegraded;
+  /** Whether the host is announced on the LAN now. */
+  announcing?: boolean;
+  /** Whether members may create rooms (as started). */
+  allowGuestRooms?: boolean;
 }
 
 /** Result of asking to host. */
@@ -150,6 +165,45 @@ export type ExternalLinkErrorCode =
 /** Result of asking to open a link in the user's browser. */
 export type OpenExternalResult = { ok: true } | { ok: false; code: ExternalLinkErrorCode; message: string };
 
+/** Result of asking the main process to put text on the clipboard. */
+export type CopyTextResult = { ok: true } | { ok: false; message: string };
+
+/** A LanChat host found on the LAN by mDNS, with its rooms as it reports them. */
+export interface DiscoveredHost {
+  /** The host's instance id (TXT `id`): one entry per host, however many addresses it was found at. */
+  instanceId: string;
+  /** Its display name (TXT `name`). */
+  hostName: string;
+  /** Its wire protocol version (TXT `v`); joining one that differs from ours fails. */
+  protocol: number;
+  /** Whether any of its rooms needs a password (TXT `locked`). */
+  protected: boolean;
+  /** Origins it answered at, e.g. `http://192.0.2.5:8080`, the one that answered `/rooms` first. */
+  origins: string[];
+  /** Its rooms from `GET /rooms`; null until the first answer. */
+  rooms: RoomSummary[] | null;
+  /** Why its rooms could not be read, when the last attempt failed. */
+  roomsError?: string;
+  /** Whether members may create rooms there (from `/rooms`). */
+  guestRooms?: boolean;
+  /** This app's own host. */
+  own: boolean;
+}
+
+/** What LAN discovery knows now. */
+export interface DiscoveryState {
+  /**
+   * `off`: turned off for this run (`LANCHAT_DISCOVERY=off`, as in tests);
+   * `error`: mDNS could not start (e.g. port 5353 refused), see `error`.
+   */
+  state: 'running' | 'off' | 'error';
+  error?: string;
+  hosts: DiscoveredHost[];
+}
+
+/** A `lanchat://join?…` link the app was opened with: the join form fills in from it. */
+export type JoinLink = InviteTarget;
+
 /** Invoke channels (renderer → main, with a response). */
 export const IpcChannel = {
   StartHosting: 'host:start',
@@ -158,6 +212,12 @@ export const IpcChannel = {
   GetAppInfo: 'app:info',
   /** Opens an http(s) link the user clicked in the default browser (the only use of shell.openExternal). */
   OpenExternalLink: 'link:open-external',
+  /** What LAN discovery knows now. */
+  GetDiscovery: 'discovery:get',
+  /** Writes text to the clipboard (the `app://` page has no `navigator.clipboard`: it is not a secure context). */
+  CopyText: 'clipboard:write-text',
+  /** The `lanchat://` link the app was started with, once (null when none or already taken). */
+  TakeJoinLink: 'join-link:take',
 } as const;
 
 /** Push channels (main → renderer). */
@@ -165,6 +225,10 @@ export const IpcPush = {
   HostStatusChanged: 'host:status-changed',
   /** The computer woke from sleep or the screen was unlocked: sockets may be dead, reconnect now. */
   SystemResumed: 'system:resumed',
+  /** LAN discovery found, lost or updated a host. */
+  DiscoveryChanged: 'discovery:changed',
+  /** A `lanchat://` link was opened while the app runs (a second launch passes it on). */
+  JoinLinkOpened: 'join-link:opened',
 } as const;
 
 /** Why the system push was sent. */
@@ -183,12 +247,17 @@ export interface IpcInvokeMap {
   [IpcChannel.GetHostStatus]: { request: void; response: HostStatus };
   [IpcChannel.GetAppInfo]: { request: void; response: AppInfo };
   [IpcChannel.OpenExternalLink]: { request: string; response: OpenExternalResult };
+  [IpcChannel.GetDiscovery]: { request: void; response: DiscoveryState };
+  [IpcChannel.CopyText]: { request: string; response: CopyTextResult };
+  [IpcChannel.TakeJoinLink]: { request: void; response: JoinLink | null };
 }
 
 /** Payload type of every push channel. */
 export interface IpcPushMap {
   [IpcPush.HostStatusChanged]: HostStatus;
   [IpcPush.SystemResumed]: SystemResumeReason;
+  [IpcPush.DiscoveryChanged]: DiscoveryState;
+  [IpcPush.JoinLinkOpened]: JoinLink;
 }
 
 /** An invoke channel name. */

@@ -14,6 +14,9 @@ import {
   IpcPush,
   IpcSignal,
   type AppInfo,
+  type CopyTextResult,
+  type DiscoveryState,
+  type JoinLink,
   type HostRequest,
   type HostResult,
   type HostStatus,
@@ -41,6 +44,46 @@ const bridge = {
       return { ok: false, code: 'LINK_ERR_NO_USER_GESTURE', message: 'links open only when the user clicks them' };
     }
     return ipcRenderer.invoke(IpcChannel.OpenExternalLink, url);
+  },
+  /**
+   * Puts text on the clipboard through the main process. Like
+   * {@link openExternalLink}, only while the page has a user click behind it.
+   */
+  copyText: async (text: string): Promise<CopyTextResult> => {
+    if (!navigator.userActivation.isActive) {
+      return { ok: false, message: 'copying works only when the user clicks' };
+    }
+    return ipcRenderer.invoke(IpcChannel.CopyText, text);
+  },
+  /** What LAN discovery knows now. */
+  getDiscovery: (): Promise<DiscoveryState> => ipcRenderer.invoke(IpcChannel.GetDiscovery),
+  /** The `lanchat://` link the app was started with, once; null when none. */
+  takeJoinLink: (): Promise<JoinLink | null> => ipcRenderer.invoke(IpcChannel.TakeJoinLink),
+  /**
+   * Calls `callback` whenever LAN discovery finds, loses or updates a host.
+   *
+   * @returns a function that removes the listener
+   */
+  onDiscovery(callback: (state: DiscoveryState) => void): () => void {
+    const listener = (_event: IpcRendererEvent, state: DiscoveryState): void => callback(state);
+    ipcRenderer.on(IpcPush.DiscoveryChanged, listener);
+    ipcRenderer.send(IpcSignal.RendererReady);
+    return () => {
+      ipcRenderer.removeListener(IpcPush.DiscoveryChanged, listener);
+    };
+  },
+  /**
+   * Calls `callback` when a `lanchat://` link is opened while the app runs.
+   *
+   * @returns a function that removes the listener
+   */
+  onJoinLink(callback: (link: JoinLink) => void): () => void {
+    const listener = (_event: IpcRendererEvent, link: JoinLink): void => callback(link);
+    ipcRenderer.on(IpcPush.JoinLinkOpened, listener);
+    ipcRenderer.send(IpcSignal.RendererReady);
+    return () => {
+      ipcRenderer.removeListener(IpcPush.JoinLinkOpened, listener);
+    };
   },
   /**
    * Calls `callback` whenever the host's state changes.

@@ -29,6 +29,14 @@ export const ErrorCode = {
    * room's ("lоbby" with a Cyrillic о next to "lobby"): join that room instead.
    */
   RoomLookalike: 'CHAT_ERR_ROOM_LOOKALIKE',
+  /**
+   * The host has no room of that name and the join did not ask to create
+   * one (`join.create`). Clients list the host's rooms (`GET /rooms`) and
+   * ask the user before joining again with `create: true`.
+   */
+  NoSuchRoom: 'CHAT_ERR_NO_SUCH_ROOM',
+  /** The host has no room of that name and does not let its members create rooms. */
+  RoomCreationForbidden: 'CHAT_ERR_ROOM_CREATION_FORBIDDEN',
   /** A `send` or `leave` arrived before a successful `join`. */
   NotJoined: 'CHAT_ERR_NOT_JOINED',
   /**

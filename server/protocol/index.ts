@@ -10,3 +10,6 @@ export * from './error-codes';
 export * from './limits';
 export * from './messages';
 export * from './names';
+export * from './announcement';
+export * from './invite';
+export * from './rooms-report';

@@ -55,4 +55,10 @@ export const ENDPOINT_PATHS = {
   sockJs: '/sockjs',
   /** JSON health report. */
   health: '/health',
+  /**
+   * The host's rooms for a join form or a discovery list (`RoomsReport` in
+   * protocol/rooms-report.ts); served with `Access-Control-Allow-Origin: *`
+   * so any client page can read it.
+   */
+  rooms: '/rooms',
 } as const;

@@ -36,6 +36,15 @@ export const JoinSchema = z.object({
   historyId: z.string().max(HISTORY_ID_MAX_LENGTH).optional(),
   password: z.string().max(PASSWORD_MAX_LENGTH).optional(),
   resumeKey: z.string().min(RESUME_KEY_MIN_LENGTH).max(RESUME_KEY_MAX_LENGTH).optional(),
+  /**
+   * Create the room if the host has no room of that name. Without it, a
+   * join of a room that does not exist is refused with
+   * `CHAT_ERR_NO_SUCH_ROOM`, so a typo never silently opens an empty room;
+   * clients set it only after the user confirmed "Create room 'x'?" (and
+   * on rejoins of a room they were in). A host may forbid it
+   * (`CHAT_ERR_ROOM_CREATION_FORBIDDEN`).
+   */
+  create: z.boolean().optional(),
 });
 
 /** Send a chat message. `id` is the client's own message id, echoed in `ack` and `message`. */

@@ -1,0 +1,65 @@
+/**
+ * LAN discovery's DNS-SD record (RFC 6763): the service type every LanChat
+ * host announces over mDNS and the keys of its TXT record. Pure, so the
+ * announcing host (server/discovery.ts) and every reader agree on it.
+ *
+ * The TXT record says only what does not change while a host runs: rooms
+ * and member counts come from the host's `GET /rooms`, always current.
+ *
+ * @public
+ */
+
+/** DNS-SD service type, announced as `_lanchat._tcp.local`. */
+export const DISCOVERY_SERVICE_TYPE = 'lanchat';
+
+/** What a host's TXT record says about it. */
+export interface Announcement {
+  /** Wire protocol version (limits.ts PROTOCOL_VERSION). */
+  protocol: number;
+  /** The host's display name. */
+  hostName: string;
+  /** Random id of this run of the host (same as `/rooms`' `instanceId`). */
+  instanceId: string;
+  /** Whether any of its rooms needs a password. */
+  protected: boolean;
+}
+
+/** TXT keys, kept short (each TXT string costs bytes in every mDNS answer). */
+export const TXT_KEYS = { protocol: 'v', hostName: 'name', instanceId: 'id', protected: 'locked' } as const;
+
+/** Longest host name put into TXT, in UTF-16 code units (a TXT string holds at most 255 bytes). */
+export const ANNOUNCED_NAME_MAX_LENGTH = 63;
+
+/** The TXT record of an announcement. */
+export function announcementTxt(announcement: Announcement): Record<string, string> {
+  return {
+    [TXT_KEYS.protocol]: String(announcement.protocol),
+    [TXT_KEYS.hostName]: announcement.hostName.slice(0, ANNOUNCED_NAME_MAX_LENGTH),
+    [TXT_KEYS.instanceId]: announcement.instanceId,
+    [TXT_KEYS.protected]: announcement.protected ? '1' : '0',
+  };
+}
+
+/**
+ * Reads a TXT record (values as strings or bytes, as mDNS libraries give them).
+ *
+ * @returns the announcement, or null when the record is not a LanChat host's
+ */
+export function parseAnnouncementTxt(txt: Readonly<Record<string, unknown>> | undefined): Announcement | null {
+  if (txt === undefined) return null;
+  const text = (key: string): string | undefined => {
+    const value = txt[key];
+    if (typeof value === 'string') return value;
+    if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+    return undefined;
+  };
+  const protocol = Number(text(TXT_KEYS.protocol));
+  const instanceId = text(TXT_KEYS.instanceId);
+  if (!Number.isInteger(protocol) || instanceId === undefined || instanceId === '') return null;
+  return {
+    protocol,
+    hostName: (text(TXT_KEYS.hostName) ?? '').slice(0, ANNOUNCED_NAME_MAX_LENGTH),
+    instanceId,
+    protected: text(TXT_KEYS.protected) === '1',
+  };
+}
