@@ -60,9 +60,9 @@ async function joinError(page: Page): Promise<{ code: string | null; text: strin
   return shown;
 }
 
-/** The host's rooms offered on the "no such room" question, without their member counts or locks. */
+/** The host's rooms offered on the "no such room" question, without their member counts or password notes. */
 async function roomChoices(page: Page): Promise<string[]> {
-  return (await page.getByTestId('host-room-choice').allTextContents()).map((text) => text.replace(/[\s(🔒].*$/u, '').trim());
+  return (await page.getByTestId('host-room-choice').allTextContents()).map((text) => text.trim().replace(/[\s(].*$/u, ''));
 }
 
 /** The data-testid of the element that has the keyboard focus. */
