@@ -309,7 +309,7 @@ export function connectClient(options: ClientOptions, hooks: ClientHooks): Promi
 
     const wire = WIRES[options.framing](options, {
       open() {
-        if (lanchat) wire.write(`{"type":"join","room":"${BENCH_ROOM}","name":"c${options.index}"}`);
+        if (lanchat) wire.write(`{"type":"join","room":"${BENCH_ROOM}","name":"c${options.index}","create":true}`);
         else becomeReady();
       },
       data(frame) {

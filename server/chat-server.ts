@@ -187,6 +187,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     historyResponseBytes: HISTORY_RESPONSE_MAX_BYTES,
     now: config.now,
     joinThrottle: new JoinThrottle({ ...config.joinThrottle, logger }),
+    guestRooms: config.guestRooms,
   };
 
   // One client must not fill the host (issue 13, finding 10: 3,000 SockJS

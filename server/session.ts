@@ -54,6 +54,8 @@ export interface SessionContext {
   now: () => number;
   /** Slows down wrong passwords per address and room (join-throttle.ts); none: no throttling. */
   joinThrottle?: JoinThrottle;
+  /** Whether a join may create a room that does not exist (options.ts `guestRooms`). */
+  guestRooms: boolean;
 }
 
 /** Encodes a server message once; callers reuse the string for every recipient. */
@@ -176,13 +178,25 @@ export class ChatSession {
    */
   async #join(message: JoinMessage): Promise<void> {
     const generation = (this.#joinGeneration += 1);
-    // Asked only for a room that does not exist yet: a new room whose name
-    // only looks like an existing one's would catch people who meant the
-    // real one, so it is not created.
+    // Asked only for a room that does not exist yet (not in memory, not
+    // stored, not configured). A room is created only when the client asked
+    // for it (`create`, after its user confirmed "Create room 'x'?"): a
+    // typo must not silently open an empty room beside the one meant
+    // (issue 14). Whether a room exists is no secret: GET /rooms lists them.
     const opened = this.#context.rooms.open(message.room, () => {
+      // A new room whose name only looks like an existing one's would catch
+      // people who meant the real one, so it is not created; without
+      // `create`, the refusal names the room they probably meant.
       const lookalike = this.#context.rooms.lookalikeOf(message.room);
+      if (message.create !== true) {
+        const hint = lookalike === undefined ? '' : ` Did you mean "${lookalike}"?`;
+        throw new ChatError(ErrorCode.NoSuchRoom, `There is no room "${message.room}" on this host.${hint}`);
+      }
       if (lookalike !== undefined) {
         throw new ChatError(ErrorCode.RoomLookalike, `A room whose name looks the same already exists: "${lookalike}".`);
+      }
+      if (!this.#context.guestRooms) {
+        throw new ChatError(ErrorCode.RoomCreationForbidden, `There is no room "${message.room}" on this host, and its host does not let members create rooms.`);
       }
       return this.#mayCreateRoom();
     });

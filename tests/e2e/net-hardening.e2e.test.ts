@@ -76,7 +76,7 @@ describe('web client and user text hardening', () => {
       client.once('error', reject);
     });
     try {
-      client.send(JSON.stringify({ type: 'join', room: 'kitchen', name: 'سارة' }));
+      client.send(JSON.stringify({ type: 'join', create: true, room: 'kitchen', name: 'سارة' }));
       await expect(() => memberNames(host.window), ['Hana', 'سارة']);
       client.send(JSON.stringify({ type: 'send', id: 'spoof-1', text: 'Your invoice: invoice\u202Egpj.exe' }));
       client.send(JSON.stringify({ type: 'send', id: 'rtl-1', text: 'مرحبا 123 hello' }));

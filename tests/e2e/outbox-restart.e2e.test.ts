@@ -27,7 +27,7 @@ async function historyTexts(url: string, room: string): Promise<string[]> {
   try {
     return await new Promise<string[]>((resolve, reject) => {
       socket.once('error', reject);
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'join', room, name: 'History Reader' })));
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'join', create: true, room, name: 'History Reader' })));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as ServerMessage;
         if (message.type === 'welcome') resolve(message.history.map((entry) => entry.text));

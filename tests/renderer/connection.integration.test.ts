@@ -121,7 +121,7 @@ class Member {
     this.connection = new ChatConnection(options);
     this.connection.on('state', (state) => {
       this.states.push(state);
-      if (state === 'open') this.connection.send({ type: 'join', room: 'lobby', name, resumeKey });
+      if (state === 'open') this.connection.send({ type: 'join', create: true, room: 'lobby', name, resumeKey });
       this.#notify();
     });
     this.connection.on('drop', (drop) => {

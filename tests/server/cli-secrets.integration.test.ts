@@ -40,9 +40,9 @@ async function stop(run: CliRun): Promise<void> {
 async function assertVaultPassword(port: number, password: string): Promise<void> {
   const client = await WsTestClient.connect({ port, address: '127.0.0.1', family: 'IPv4' }, 'cli-client');
   try {
-    client.send({ type: 'join', room: 'vault', name: 'Ann' });
+    client.send({ type: 'join', create: true, room: 'vault', name: 'Ann' });
     await expectError(client, ErrorCode.PasswordRequired);
-    client.send({ type: 'join', room: 'vault', name: 'Ann', password: 'wrong' });
+    client.send({ type: 'join', create: true, room: 'vault', name: 'Ann', password: 'wrong' });
     await expectError(client, ErrorCode.WrongPassword);
     const welcome = await client.joinWith({ room: 'vault', name: 'Ann', password });
     assert.equal(welcome.room, 'vault');

@@ -428,7 +428,7 @@ export class ResilientClient {
     this.connects += 1;
     const since = this.contiguous();
     const historyId = this.historyId;
-    link.send(JSON.stringify({ type: 'join', room: this.options.room, name: this.options.name, resumeKey: this.resumeKey, since, historyId }));
+    link.send(JSON.stringify({ type: 'join', create: true, room: this.options.room, name: this.options.name, resumeKey: this.resumeKey, since, historyId }));
     const answer = await this.#wait(generation, (message) => message.type === 'welcome' || (message.type === 'error' && message.ref === undefined));
     if (answer.type !== 'welcome') throw new Error(`join refused: ${answer.type === 'error' ? answer.code : answer.type}`);
     // Hosts restarted on the same machine keep their history, and its id.

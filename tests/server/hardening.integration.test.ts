@@ -205,11 +205,11 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       await nextChat(ann, earlier);
 
       const eve = await fixture.connect(kind, `eve (${kind})`);
-      eve.send({ type: 'join', room: 'secret', name: 'Eve' });
+      eve.send({ type: 'join', create: true, room: 'secret', name: 'Eve' });
       await expectError(eve, ErrorCode.PasswordRequired);
-      eve.send({ type: 'join', room: 'secret', name: 'Eve', password: '' });
+      eve.send({ type: 'join', create: true, room: 'secret', name: 'Eve', password: '' });
       await expectError(eve, ErrorCode.PasswordRequired);
-      eve.send({ type: 'join', room: 'SECRET', name: 'Eve', password: 'PW' });
+      eve.send({ type: 'join', create: true, room: 'SECRET', name: 'Eve', password: 'PW' });
       await expectError(eve, ErrorCode.WrongPassword);
 
       // The room carries on; the refused client hears none of it.
@@ -238,7 +238,7 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       await ann.joinWith({ room: 'named', name: 'Ann', password: 'pw' });
       const copycat = await fixture.connect(kind, `copycat (${kind})`);
       for (const name of ['Ann', 'aNN', '  ANN ']) {
-        copycat.send({ type: 'join', room: 'named', name, password: 'pw' });
+        copycat.send({ type: 'join', create: true, room: 'named', name, password: 'pw' });
         await expectError(copycat, ErrorCode.NameTaken);
       }
       await assertHeardOnlyItsOwn(copycat, [ErrorCode.NameTaken, ErrorCode.NameTaken, ErrorCode.NameTaken]);
@@ -248,7 +248,7 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       const first = await fixture.connect('ws', 'first');
       await first.join(`open-${kind}`, 'Zed');
       const second = await fixture.connect(kind, 'second');
-      second.send({ type: 'join', room: `OPEN-${kind}`, name: 'zed' });
+      second.send({ type: 'join', create: true, room: `OPEN-${kind}`, name: 'zed' });
       await expectError(second, ErrorCode.NameTaken);
       await Promise.all([ann, copycat, first, second].map((client) => (client.close(), client.waitClosed())));
     });
@@ -260,7 +260,7 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       await bob.joinWith({ room: 'full', name: 'Bob', password: 'pw' });
       await ann.next('memberJoined');
       const cy = await fixture.connect(kind, `cy (${kind})`);
-      cy.send({ type: 'join', room: 'full', name: 'Cy', password: 'pw' });
+      cy.send({ type: 'join', create: true, room: 'full', name: 'Cy', password: 'pw' });
       await expectError(cy, ErrorCode.RoomFull);
       await assertHeardOnlyItsOwn(cy, [ErrorCode.RoomFull]);
       assert.equal(
@@ -284,9 +284,9 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       await old.next('memberJoined');
       // Full now (2 of 2), and the name is taken: only the right key gets in.
       const impostor = await fixture.connect('ws', 'impostor');
-      impostor.send({ type: 'join', room: 'resume', name: 'Ann', password: 'pw', resumeKey: OTHER_KEY });
+      impostor.send({ type: 'join', create: true, room: 'resume', name: 'Ann', password: 'pw', resumeKey: OTHER_KEY });
       await expectError(impostor, ErrorCode.NameTaken);
-      impostor.send({ type: 'join', room: 'resume', name: 'Ann', password: 'nope', resumeKey: RESUME_KEY });
+      impostor.send({ type: 'join', create: true, room: 'resume', name: 'Ann', password: 'nope', resumeKey: RESUME_KEY });
       await expectError(impostor, ErrorCode.WrongPassword);
 
       const fresh = await fixture.connect(kind, `new (${kind})`);
@@ -337,7 +337,7 @@ for (const kind of ['ws', 'xhr-streaming'] as const satisfies readonly ClientKin
       await other.join('lobby', 'Bob');
       const client = await fixture.connect(kind);
       assert.equal((await client.join('second', 'Ann')).room, 'second');
-      client.send({ type: 'join', room: 'third', name: 'Ann' });
+      client.send({ type: 'join', create: true, room: 'third', name: 'Ann' });
       await expectError(client, ErrorCode.TooManyRooms);
       assert.equal((await client.join('LOBBY', 'Ann')).room, 'lobby');
       assert.equal(fixture.server.health().rooms.length, 2);
@@ -701,7 +701,7 @@ describe('slow consumers', () => {
 
       const poller = new RawXhrSession(fixture.address);
       assert.deepEqual(await poller.poll(), [{ kind: 'o' }]);
-      assert.equal(await poller.send(JSON.stringify({ type: 'join', room, name: 'Poller' })), 204);
+      assert.equal(await poller.send(JSON.stringify({ type: 'join', create: true, room, name: 'Poller' })), 204);
       const joined = (await watcher.next('memberJoined')) as ServerMessageMap['memberJoined'];
       assert.equal(joined.member.name, 'Poller');
 

@@ -132,13 +132,20 @@ export abstract class TestClient {
     return this.waitFor(() => true, timeoutMs, 'any message');
   }
 
-  /** Sends `join` and returns the `welcome`. */
+  /**
+   * Sends `join` and returns the `welcome`. The join says `create: true`
+   * (the room is created if it does not exist), as a client does after its
+   * user confirmed "Create room 'x'?"; tests of the refusal send their own.
+   */
   async join(room: string, name: string, since?: number): Promise<ServerMessageMap['welcome']> {
-    this.send(since === undefined ? { type: 'join', room, name } : { type: 'join', room, name, since });
+    this.send(since === undefined ? { type: 'join', room, name, create: true } : { type: 'join', room, name, since, create: true });
     return this.next('welcome');
   }
 
-  /** Sends `join` with extra fields (password, resumeKey, since, historyId) and returns the `welcome`. */
+  /**
+   * Sends `join` with extra fields (password, resumeKey, since, historyId,
+   * create) and returns the `welcome`. `create` is true unless given.
+   */
   async joinWith(fields: {
     room: string;
     name: string;
@@ -146,8 +153,9 @@ export abstract class TestClient {
     historyId?: string;
     password?: string;
     resumeKey?: string;
+    create?: boolean;
   }): Promise<ServerMessageMap['welcome']> {
-    this.send({ type: 'join', ...fields });
+    this.send({ type: 'join', create: true, ...fields });
     return this.next('welcome');
   }
 

@@ -132,7 +132,7 @@ describe('a peer vanishing from the LAN', () => {
     const observer = await connectObserver();
     const keepAlive = setInterval(() => observer.socket.send(JSON.stringify({ type: 'ping' })), CLIENT_PING_MS);
     try {
-      observer.socket.send(JSON.stringify({ type: 'join', room: 'lan', name: 'Observer' }));
+      observer.socket.send(JSON.stringify({ type: 'join', create: true, room: 'lan', name: 'Observer' }));
       await observer.waitFor((m) => m.type === 'welcome', EVENT_TIMEOUT_MS);
       await Promise.all([startPeer('ws', 'WsLaptop'), startPeer('sockjs', 'SockLaptop')]);
       await observer.waitFor((m) => m.type === 'memberJoined' && m.member.name === 'WsLaptop', EVENT_TIMEOUT_MS);

@@ -203,16 +203,16 @@ describe('wrong room passwords', () => {
   it('are refused with CHAT_ERR_TOO_MANY_ATTEMPTS and retryAfterMs after the free ones, even with the right password, while another address gets in', async () => {
     const attacker = await wsFrom(fixture, '127.0.0.2', 'attacker');
     for (const guess of ['0000', '0001', '0002', '0003']) {
-      attacker.send({ type: 'join', room: 'vault', name: 'Mallory', password: guess });
+      attacker.send({ type: 'join', create: true, room: 'vault', name: 'Mallory', password: guess });
       await expectError(attacker, ErrorCode.WrongPassword);
     }
-    attacker.send({ type: 'join', room: 'vault', name: 'Mallory', password: '2468' });
+    attacker.send({ type: 'join', create: true, room: 'vault', name: 'Mallory', password: '2468' });
     const throttled = await expectError(attacker, ErrorCode.TooManyAttempts);
     assert.ok(throttled.retryAfterMs !== undefined && throttled.retryAfterMs > 0 && throttled.retryAfterMs <= 60_000, String(throttled.retryAfterMs));
 
     // A new connection from the same address is no fresh start.
     const again = await wsFrom(fixture, '127.0.0.2', 'attacker-again');
-    again.send({ type: 'join', room: 'vault', name: 'Mallory', password: '2468' });
+    again.send({ type: 'join', create: true, room: 'vault', name: 'Mallory', password: '2468' });
     await expectError(again, ErrorCode.TooManyAttempts);
 
     const member = await wsFrom(fixture, '127.0.0.3', 'member');
@@ -229,21 +229,21 @@ describe('names', () => {
     await alice.join('lobby', 'Alice');
     const mallory = await fixture.connectWs('mallory');
     for (const fake of ['\u0410lice', '\uFF21lice', 'Al\u0456ce', 'A\u0301lice']) {
-      mallory.send({ type: 'join', room: 'lobby', name: fake });
+      mallory.send({ type: 'join', create: true, room: 'lobby', name: fake });
       await expectError(mallory, ErrorCode.NameTaken);
     }
     for (const bad of ['Al\u200Bice', 'Bob\u202Egpj.exe', 'Bob\u0000', 'Bob\u2066']) {
-      mallory.send({ type: 'join', room: 'lobby', name: bad });
+      mallory.send({ type: 'join', create: true, room: 'lobby', name: bad });
       await expectError(mallory, ErrorCode.InvalidName);
     }
-    mallory.send({ type: 'join', room: 'lob\u200Bby', name: 'Bob' });
+    mallory.send({ type: 'join', create: true, room: 'lob\u200Bby', name: 'Bob' });
     await expectError(mallory, ErrorCode.InvalidRoom);
     mallory.send({ type: 'send', id: 'id\u0000', text: 'hi' });
     const badId = await expectError(mallory, ErrorCode.InvalidMessage);
     assert.equal(badId.ref, undefined, 'an id with a NUL is not echoed');
 
     // A room whose name only looks like an existing one is not created…
-    mallory.send({ type: 'join', room: 'l\u043Ebby', name: 'Bob' });
+    mallory.send({ type: 'join', create: true, room: 'l\u043Ebby', name: 'Bob' });
     const lookalikeRoom = await expectError(mallory, ErrorCode.RoomLookalike);
     assert.match(lookalikeRoom.message, /"lobby"/);
     // …while the same name in other letter case is the same room, and a different name is a new one.

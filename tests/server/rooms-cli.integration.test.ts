@@ -94,7 +94,7 @@ async function health(host: Host): Promise<{ status: number; body: HealthBody }>
 async function joinOutcome(host: Host, fields: { room: string; name: string; password?: string }): Promise<{ code: string; history: string[] }> {
   const client = await WsTestClient.connect(host.address, fields.name);
   try {
-    client.send({ type: 'join', ...fields });
+    client.send({ type: 'join', create: true, ...fields });
     const answer = await client.waitFor((message) => message.type === 'welcome' || message.type === 'error');
     if (answer.type === 'welcome') return { code: 'welcome', history: answer.history.map((message) => message.text) };
     assert.equal(answer.type, 'error');

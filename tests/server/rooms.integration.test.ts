@@ -112,7 +112,7 @@ describe('rooms through the real server', () => {
     it('refuses a new room past the connection allowance with CHAT_ERR_TOO_MANY_NEW_ROOMS; existing rooms stay open', async () => {
       const ann = await host.connect('ws', 'ann');
       for (const name of ['one', 'two', 'three']) await ann.join(name, 'Ann');
-      ann.send({ type: 'join', room: 'four', name: 'Ann' });
+      ann.send({ type: 'join', create: true, room: 'four', name: 'Ann' });
       await expectError(ann, ErrorCode.TooManyNewRooms);
       // Still in "three": the refusal did not cost the membership.
       await sendAndAck(ann, 'still here');
@@ -123,7 +123,7 @@ describe('rooms through the real server', () => {
       const bob = await host.connect('websocket', 'bob');
       await bob.join('four', 'Bob');
       await bob.join('five', 'Bob');
-      bob.send({ type: 'join', room: 'six', name: 'Bob' });
+      bob.send({ type: 'join', create: true, room: 'six', name: 'Bob' });
       await expectError(bob, ErrorCode.TooManyNewRooms);
       assert.equal(
         host.server.health().rooms.some((room) => room.name === 'six'),
@@ -224,8 +224,8 @@ describe('rooms through the real server', () => {
     it('admits only one of two joins racing for the same name while their passwords are checked', async () => {
       const one = await host.connect('ws', 'one');
       const two = await host.connect('ws', 'two');
-      one.send({ type: 'join', room: 'vault', name: 'Ann', password: 'pw' });
-      two.send({ type: 'join', room: 'vault', name: 'ann', password: 'pw' });
+      one.send({ type: 'join', create: true, room: 'vault', name: 'Ann', password: 'pw' });
+      two.send({ type: 'join', create: true, room: 'vault', name: 'ann', password: 'pw' });
       const answers = await Promise.all(
         [one, two].map((client) => client.waitFor((message) => message.type === 'welcome' || message.type === 'error')),
       );
@@ -237,11 +237,11 @@ describe('rooms through the real server', () => {
       const client = await host.connect('ws', 'quick leaver');
       // "safe" has never admitted anyone: its password takes a real scrypt
       // check (tens of ms on the thread pool), and the leave arrives first.
-      client.send({ type: 'join', room: 'safe', name: 'Bob', password: 'pw2' });
+      client.send({ type: 'join', create: true, room: 'safe', name: 'Bob', password: 'pw2' });
       client.send({ type: 'leave' });
       await expectError(client, ErrorCode.NotJoined);
       // Another scrypt check, answered after the first one: no welcome came before it.
-      client.send({ type: 'join', room: 'safe', name: 'Bob', password: 'wrong' });
+      client.send({ type: 'join', create: true, room: 'safe', name: 'Bob', password: 'wrong' });
       await expectError(client, ErrorCode.WrongPassword);
       assert.equal(
         client.received.some((message) => message.type === 'welcome'),

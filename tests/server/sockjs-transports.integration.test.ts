@@ -204,14 +204,14 @@ describe('SockJS transports: broadcasts framed once, delivered on every transpor
         `/ws: ${what}`,
       );
     };
-    sender.send(JSON.stringify({ type: 'join', room: 'transports', name: 'sender' }));
+    sender.send(JSON.stringify({ type: 'join', create: true, room: 'transports', name: 'sender' }));
     await waitForSender(() => senderTexts.some((text) => (JSON.parse(text) as ServerMessage).type === 'welcome'), 'welcome');
 
     for (const transport of TRANSPORTS) {
       const member = new TransportMember(transport, fixture.address);
       members.push(member);
       await member.open();
-      await member.send({ type: 'join', room: 'transports', name: transport });
+      await member.send({ type: 'join', create: true, room: 'transports', name: transport });
       await member.waitUntil(() => member.messages().some((message) => message.type === 'welcome'), 'welcome');
     }
 
