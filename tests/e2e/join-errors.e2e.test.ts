@@ -222,7 +222,7 @@ describe('the Join form reports failures before any chat opens', () => {
     // The host has the room now: a member who does not ask to create it gets in.
     const dora = await WsTestClient.connect(chatAddress, 'dora');
     members.push(dora);
-    await dora.join('kitchen', 'Dora');
+    await dora.joinWith({ room: 'kitchen', name: 'Dora' });
     await expect(() => memberNames(page), ['Carl', 'Dora']);
     await page.getByTestId('leave-button').click();
   });
