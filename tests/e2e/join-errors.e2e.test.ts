@@ -24,6 +24,7 @@ import type { Page } from 'playwright-core';
 import { createChatServer, type ChatServer } from '../../server';
 import { ErrorCode, PROTOCOL_VERSION } from '../../server/protocol';
 import { UiErrorCode } from '../../renderer/src/lib/error-text';
+import { JOIN_WELCOME_TIMEOUT_MS } from '../../renderer/src/lib/join-flow';
 import { closeAll, killRunningClis, spawnCli, waitForStdout, WsTestClient, type TestClient } from '../server/helpers';
 
 import { expect } from './expect';
@@ -92,6 +93,19 @@ describe('the Join form reports failures before any chat opens', () => {
       .end(JSON.stringify({ name: 'lanchat', protocol: 999, version: '9.0.0', hostName: 'Future', instanceId: 'f', guestRooms: true, rooms: [] }));
   });
   let futureAddress = '';
+  /** Answers the probe like a LanChat host but lets no chat connection in (SockJS's endpoints are missing). */
+  const mute = createServer((request, response) => {
+    if (request.url !== '/rooms') {
+      response.writeHead(404, { 'access-control-allow-origin': '*' }).end();
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
+      .end(
+        JSON.stringify({ name: 'lanchat', protocol: PROTOCOL_VERSION, version: '1.0.0', hostName: 'Mute', instanceId: 'm', guestRooms: true, rooms: [{ name: 'lobby', protected: false, members: 0 }] }),
+      );
+  });
+  let muteAddress = '';
   /** Accepts connections and never answers. */
   const silentSockets = new Set<Socket>();
   const silent = createTcpServer((socket) => {
@@ -122,6 +136,7 @@ describe('the Join form reports failures before any chat opens', () => {
 
     plainAddress = await listen(plain);
     futureAddress = await listen(future);
+    muteAddress = await listen(mute);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     silentAddress = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const closed = createServer();
@@ -140,6 +155,7 @@ describe('the Join form reports failures before any chat opens', () => {
       chat?.close(),
       new Promise((resolve) => plain.close(resolve)),
       new Promise((resolve) => future.close(resolve)),
+      new Promise((resolve) => mute.close(resolve)),
       new Promise((resolve) => silent.close(resolve)),
     ]);
     rmSync(scratch, { recursive: true, force: true });
@@ -185,6 +201,19 @@ describe('the Join form reports failures before any chat opens', () => {
     assert.match(error.text, /version 999/);
     assert.match(error.text, new RegExp(`version ${PROTOCOL_VERSION}\\b`));
     assert.match(error.text, /Update LanChat on this app/);
+  });
+
+  it('gives up when the host answered the probe but never lets the chat in', { timeout: JOIN_WELCOME_TIMEOUT_MS + 30_000 }, async () => {
+    await submitJoinForm(app.window, 'Carl', muteAddress, 'lobby');
+    const progress = app.window.getByTestId('join-progress');
+    await progress.waitFor();
+    assert.match((await progress.textContent())?.replace(/\s+/g, ' ') ?? '', /Joining #lobby on /);
+    const error = app.window.getByTestId('join-card').getByTestId('start-error');
+    await error.waitFor({ timeout: JOIN_WELCOME_TIMEOUT_MS + 10_000 });
+    assert.equal(await error.getAttribute('data-code'), UiErrorCode.JoinTimeout);
+    assert.match((await error.textContent()) ?? '', /did not let you into #lobby within 15 seconds/);
+    assert.equal(await chatScreenSeen(app.window), false);
+    assert.equal(await app.window.getByTestId('join-button').isDisabled(), false);
   });
 
   it('refuses a wrong room password on the form, with the cursor in the password box', async () => {
