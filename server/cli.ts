@@ -26,6 +26,7 @@ import { HistoryStoreError, HostStartError } from './errors';
 import { IN_MEMORY } from './history-store';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
+import { checkRoomName, inviteUrl } from './protocol';
 
 const EXIT_START_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -37,6 +38,8 @@ const USAGE = `Usage: lanchat-host [options]
   --host <address>      address to bind (default ${DEFAULT_BIND_ADDRESS}: the whole LAN;
                         127.0.0.1: this machine only)
   --room <name>         a room to create at start; repeatable (default: lobby)
+  --no-guest-rooms      members may join only existing rooms (the --room rooms and
+                        rooms with history), not create new ones
   --password-file <file>  members must give the password in this file (its first
                         line) to join the --room rooms; a room keeps its protection
                         across restarts, and an already protected room's password
@@ -232,6 +235,7 @@ async function main(argv: string[]): Promise<number> {
         'fresh-history': { type: 'boolean' },
         'web-root': { type: 'string' },
         'no-web': { type: 'boolean' },
+        'no-guest-rooms': { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -301,6 +305,7 @@ async function main(argv: string[]): Promise<number> {
       webRoot: values['no-web'] ? undefined : (values['web-root'] ?? join(__dirname, '..', 'renderer')),
       logger: createConsoleLogger(logLevel),
       version,
+      guestRooms: values['no-guest-rooms'] ? false : undefined,
     });
   } catch (error) {
     if (error instanceof UsageError || error instanceof TypeError) {
@@ -330,8 +335,16 @@ async function main(argv: string[]): Promise<number> {
   if (values['sockjs-test-services']) {
     process.stdout.write('  SockJS test services: /echo /disabled_websocket_echo /cookie_needed_echo /close\n');
   }
-  for (const url of shareableUrls(address.address, address.port)) {
+  const urls = shareableUrls(address.address, address.port);
+  for (const url of urls) {
     process.stdout.write(`  join at ${url}\n`);
+  }
+  // One invite per room, at the first LAN address: a link that opens the
+  // web client in that room. Never with a password: people are told that
+  // another way.
+  for (const name of values.room ?? ['lobby']) {
+    const checked = checkRoomName(name);
+    if (checked.ok && urls[0] !== undefined) process.stdout.write(`Invite: ${inviteUrl(urls[0], checked.name)}\n`);
   }
 
   await new Promise<void>((resolve) => {

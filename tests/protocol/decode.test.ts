@@ -172,6 +172,19 @@ describe('decodeClientMessage', () => {
       }
     });
 
+    it('keeps create: true and create: false, and leaves it out when the join leaves it out', () => {
+      for (const create of [true, false]) {
+        assert.deepEqual(success(decode({ type: 'join', room: 'attic', name: 'Ann', create })), { type: 'join', room: 'attic', name: 'Ann', create });
+      }
+      assert.equal('create' in success(decode({ type: 'join', room: 'attic', name: 'Ann' })), false);
+    });
+
+    it('refuses a create that is not a boolean with CHAT_ERR_INVALID_MESSAGE', () => {
+      for (const create of ['true', 1, 0, null, 'yes', {}]) {
+        assert.equal(failure(decode({ type: 'join', room: 'r', name: 'Ann', create })).code, ErrorCode.InvalidMessage, JSON.stringify(create));
+      }
+    });
+
     it('checks the name before the room', () => {
       assert.equal(failure(decode({ type: 'join', room: '', name: '' })).code, ErrorCode.InvalidName);
     });

@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 
 import { Database } from 'node-sqlite3-wasm';
 
-import { ErrorCode } from '../../server/protocol';
+import { ErrorCode, parseRoomsReport } from '../../server/protocol';
 import { fromSqlText, toSqlText } from '../../server/sqlite-text';
 import {
   WsTestClient,
@@ -292,5 +292,39 @@ describe('lanchat-host: rooms across restarts', () => {
       await annAgain.waitClosed();
       await stopHost(again);
     });
+  });
+});
+
+describe('lanchat-host: no silent rooms (issue 14)', () => {
+  it('--no-guest-rooms: a new room is refused with CHAT_ERR_ROOM_CREATION_FORBIDDEN, the --room rooms stay open; an invite per room is printed, without the password', async () => {
+    const run = spawnCli(
+      ['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', freshDataPath(), '--room', 'lobby', '--room', 'Tea Room', '--no-guest-rooms'],
+      { LANCHAT_PASSWORD: 'sesame-7' },
+    );
+    const match = await waitForStdout(run, /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m, PROCESS_TIMEOUT_MS);
+    const host: Host = { run, address: { address: '127.0.0.1', family: 'IPv4', port: Number(match[1]) } };
+    const origin = `http://127.0.0.1:${host.address.port}`;
+    await waitForStdout(run, /^Invite: .*Tea\+Room$/m, PROCESS_TIMEOUT_MS);
+    assert.match(run.stdout(), new RegExp(`^Invite: ${origin}/\\?room=lobby$`, 'm'));
+    assert.match(run.stdout(), new RegExp(`^Invite: ${origin}/\\?room=Tea\\+Room$`, 'm'));
+    assert.equal(run.stdout().includes('sesame'), false, 'the password is in no invite');
+
+    const report = parseRoomsReport(JSON.parse((await httpGet(host.address, '/rooms')).body));
+    assert.equal(report?.guestRooms, false);
+    assert.deepEqual(report?.rooms, [
+      { name: 'lobby', protected: true },
+      { name: 'Tea Room', protected: true },
+    ]);
+
+    const client = await WsTestClient.connect(host.address, 'guest');
+    try {
+      client.send({ type: 'join', room: 'annex', name: 'Ann', create: true, password: 'sesame-7' });
+      await expectError(client, ErrorCode.RoomCreationForbidden);
+      assert.equal((await client.joinWith({ room: 'tea room', name: 'Ann', password: 'sesame-7', create: false })).room, 'Tea Room');
+    } finally {
+      client.close();
+      await client.waitClosed();
+    }
+    await stopHost(host);
   });
 });

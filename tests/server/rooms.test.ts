@@ -605,6 +605,44 @@ describe('RoomRegistry', () => {
     });
   });
 
+  describe('#directory', () => {
+    it('lists the configured rooms, then occupied ones by members, then stored ones by their newest message, up to the limit', async () => {
+      let clock = 1_000;
+      const storage = memoryStorage();
+      const registry = new RoomRegistry(limits({ idleMs: 1 }), storage, () => clock);
+      storage.store.setVerifier('vault', 'Vault', PW_VERIFIER, clock);
+      registry.configure('Vault', 10);
+      registry.configure('Lobby', 10);
+      const old = Object.assign(mustGet(registry, 'Old'), { storage });
+      submitNow(old, ann, 'o-1', 'first', clock);
+      clock += 1_000;
+      const recent = Object.assign(mustGet(registry, 'Recent'), { storage });
+      submitNow(recent, ann, 'r-1', 'second', clock);
+      clock += 5;
+      assert.equal(registry.sweep(), 2);
+      const small = mustGet(registry, 'Small');
+      addMember(small, 's1', 'Ann');
+      const busy = mustGet(registry, 'Busy');
+      addMember(busy, 'b1', 'Ann');
+      addMember(busy, 'b2', 'Bob');
+      const lobby = mustGet(registry, 'lobby');
+      addMember(lobby, 'l1', 'Cy');
+      assert.deepEqual(registry.directory(100), [
+        { name: 'Vault', protected: true, members: 0 },
+        { name: 'Lobby', protected: false, members: 1 },
+        { name: 'Busy', protected: false, members: 2 },
+        { name: 'Small', protected: false, members: 1 },
+        { name: 'Recent', protected: false, members: 0 },
+        { name: 'Old', protected: false, members: 0 },
+      ]);
+      assert.deepEqual(
+        registry.directory(3).map((room) => room.name),
+        ['Vault', 'Lobby', 'Busy'],
+      );
+      assert.equal(registry.get('old'), undefined, 'listing loads no room');
+    });
+  });
+
   describe('#all', () => {
     it('lists every room in creation order', async () => {
       const registry = new RoomRegistry(limits(), memoryStorage(), () => 0);
