@@ -81,8 +81,15 @@ module.exports = {
     resetAdHocDarwinSignature: true,
   },
 
-  // No fileAssociations and no protocols: LanChat opens no documents and
-  // registers no URL scheme with the desktop.
+  // No fileAssociations: LanChat opens no documents. One URL scheme, for
+  // invites (`lanchat://join?host=…&port=…&room=…`, server/protocol/invite.ts):
+  // on Linux electron-builder turns it into the desktop entry's
+  // `MimeType=x-scheme-handler/lanchat;` (app-builder-lib LinuxTargetHelper
+  // computeDesktopEntry), on macOS into CFBundleURLTypes; at run time the app
+  // registers itself too (electron/join-links.ts). scripts/dist.mjs passes the
+  // same MIME types to the offline .deb's entry (deb-desktop.ejs); the
+  // packaging test checks the installed entry.
+  protocols: [{ name: 'LanChat invite', schemes: ['lanchat'] }],
 
   linux: {
     target: ['AppImage', 'deb', 'tar.gz'],

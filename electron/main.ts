@@ -12,6 +12,7 @@ import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
+import { openJoinLinkFromArgv, registerJoinLinks, setupJoinLinks } from './join-links';
 import { setupMenu } from './menu';
 import { setupPowerEvents } from './power';
 import { setupServerHost } from './server-host';
@@ -31,18 +32,22 @@ registerAppScheme();
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv) => {
     const [window] = BrowserWindow.getAllWindows();
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();
     }
+    // A lanchat:// link the second launch was opened with (electron/join-links.ts).
+    openJoinLinkFromArgv(argv);
   });
+  registerJoinLinks();
 }
 
 function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
+  setupJoinLinks();
   setupServerHost();
   handle(IpcChannel.GetAppInfo, () => ({
     version: app.getVersion(),

@@ -334,7 +334,9 @@ async function buildDeb(config, pkg, electronVersion, fast) {
       section: 'net',
       ...(fast ? { compression: FAST_DEB_COMPRESSION } : {}),
       categories: config.linux.category.split(';').filter(Boolean),
-      mimeType: [],
+      // The URL schemes of config.protocols (lanchat://), as electron-builder
+      // writes them into its own desktop entries.
+      mimeType: (config.protocols ?? []).flatMap((protocol) => protocol.schemes.map((scheme) => `x-scheme-handler/${scheme}`)),
       icon,
       desktopTemplate: path.join(BUILD_RESOURCES, 'deb-desktop.ejs'),
       // Template values of deb-desktop.ejs beyond electron-installer-debian's own.

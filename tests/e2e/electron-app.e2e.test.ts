@@ -30,7 +30,20 @@ describe('LanChat desktop app', () => {
     }));
     assert.equal(probe.require, 'undefined');
     assert.equal(probe.process, 'undefined');
-    assert.deepEqual(probe.bridge, ['getAppInfo', 'getHostStatus', 'onHostStatus', 'onSystemResume', 'openExternalLink', 'startHosting', 'stopHosting']);
+    assert.deepEqual(probe.bridge, [
+      'copyText',
+      'getAppInfo',
+      'getDiscovery',
+      'getHostStatus',
+      'onDiscovery',
+      'onHostStatus',
+      'onJoinLink',
+      'onSystemResume',
+      'openExternalLink',
+      'startHosting',
+      'stopHosting',
+      'takeJoinLink',
+    ]);
   });
 
   it('hosts a room on 127.0.0.1 and shows its address', async () => {

@@ -35,16 +35,18 @@ export interface LaunchedApp {
 /**
  * Launches the built desktop app with a fresh profile, or with `userDataDir`
  * to reopen one; `extraEnv` adds environment variables (test seams such as
- * LANCHAT_TEST_OPEN_EXTERNAL_LOG, electron/external-links.ts).
+ * LANCHAT_TEST_OPEN_EXTERNAL_LOG, electron/external-links.ts), `extraArgs`
+ * command-line arguments (a `lanchat://` link).
  */
 export async function launchApp(
   label: string,
   existingUserDataDir?: string,
   extraEnv: Record<string, string> = {},
+  extraArgs: string[] = [],
 ): Promise<LaunchedApp> {
   const userDataDir = existingUserDataDir ?? mkdtempSync(join(tmpdir(), `lanchat-e2e-${label}-`));
   const app = await electron.launch({
-    args: [REPO_ROOT, '--no-sandbox'],
+    args: [REPO_ROOT, '--no-sandbox', ...extraArgs],
     cwd: REPO_ROOT,
     env: { ...process.env, ...extraEnv, LANCHAT_USER_DATA_DIR: userDataDir } as Record<string, string>,
   });
@@ -82,13 +84,24 @@ export async function submitHostForm(window: Page, name: string, room: string, p
   await window.getByTestId('host-button').click();
 }
 
-/** Fills the start screen and joins a room by address. */
-export async function joinRoom(page: Page, name: string, address: string, room: string): Promise<void> {
+/**
+ * Fills the start screen and joins a room by address. A room the host does
+ * not have yet makes the join form ask first: pass `create: true` to expect
+ * that question and press "Create room"; without it the room must exist.
+ */
+export async function joinRoom(page: Page, name: string, address: string, room: string, options: { create?: boolean } = {}): Promise<void> {
+  await submitJoinForm(page, name, address, room);
+  if (options.create === true) await page.getByTestId('create-room-button').click();
+  await page.getByTestId('chat-screen').waitFor();
+}
+
+/** Fills the start screen's Join form and presses Join, without waiting for the outcome. */
+export async function submitJoinForm(page: Page, name: string, address: string, room: string, password = ''): Promise<void> {
   await page.getByTestId('name-input').fill(name);
   await page.getByTestId('join-address-input').fill(address);
   await page.getByTestId('join-room-input').fill(room);
+  await page.getByTestId('join-password-input').fill(password);
   await page.getByTestId('join-button').click();
-  await page.getByTestId('chat-screen').waitFor();
 }
 
 /** Types a message and presses Enter. */

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { PROTOCOL_VERSION } from '../../server/protocol';
+
 import { expect } from './expect';
 import { launchApp, type LaunchedApp } from './helpers';
 
@@ -71,6 +73,15 @@ class HostileHost {
     if (request.method === 'OPTIONS') {
       response.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type' });
       response.end();
+      return;
+    }
+    // A valid rooms report: the join form asks for it before connecting
+    // (renderer/src/lib/host-probe.ts), and a hostile host can fake it.
+    if (path === '/rooms') {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(
+        JSON.stringify({ name: 'lanchat', protocol: PROTOCOL_VERSION, version: '1.0.0', hostName: 'Mallory', instanceId: 'hostile', guestRooms: false, rooms: [{ name: 'lobby', protected: false, members: 0 }] }),
+      );
       return;
     }
     if (/^\/sockjs\/info(\?|$)/.test(path)) {

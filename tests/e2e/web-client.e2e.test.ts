@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Browser } from 'playwright-core';
 
+import { inviteUrl } from '../../server/protocol';
+
 import { expect } from './expect';
 import { hostRoom, joinRoom, launchApp, launchBrowser, memberNames, sendMessage, type LaunchedApp } from './helpers';
 
@@ -31,7 +33,8 @@ describe('LanChat web client served by the host', () => {
     const page = await browser.newPage();
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
-    await page.goto(`${shareUrl}/?room=kitchen`);
+    // The invite a host hands out (server/protocol/invite.ts) fills in the room.
+    await page.goto(inviteUrl(shareUrl, 'kitchen'));
     assert.equal(await page.getByTestId('host-button').count(), 0, 'a browser cannot host');
     assert.equal(await page.getByTestId('join-address-input').inputValue(), shareUrl);
     assert.equal(await page.getByTestId('join-room-input').inputValue(), 'kitchen');

@@ -192,7 +192,9 @@ describe('Linux package (.deb), built, installed and run', { skip }, () => {
     assert.equal(entry.Icon, 'lanchat');
     // The offline .deb runs `lanchat` from the PATH, electron-builder's (online) /opt/LanChat/lanchat.
     assert.match(entry.Exec ?? '', /^(\S*\/)?lanchat %U$/);
-    assert.equal(entry.MimeType, undefined, 'no file associations');
+    // No file associations; the invite scheme (build/electron-builder.cjs `protocols`), so
+    // lanchat://join?… links open the installed app.
+    assert.equal(entry.MimeType, 'x-scheme-handler/lanchat;');
   });
 
   it('has the hardening fuses set in the installed binary', async () => {

@@ -101,6 +101,12 @@ export interface JoinOptions {
   resumeKey?: string;
   /** The join restores a remembered session: {@link ChatRoom.restoring} until welcomed. */
   restoring?: boolean;
+  /**
+   * The user confirmed creating the room ("Create room 'x'"): the join asks
+   * the host to create it (`join.create`). Without it a host refuses a room
+   * it does not have with CHAT_ERR_NO_SUCH_ROOM.
+   */
+  create?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -179,6 +185,8 @@ export class ChatRoom {
    */
   #resumeKey = '';
   #password: string | undefined;
+  /** The user confirmed creating the room: joins send `create: true` (see {@link JoinOptions.create}). */
+  #create = false;
 
   /** @param options - transports, callbacks, storage and wake-up sources */
   constructor(options: ChatRoomOptions = {}) {
@@ -209,6 +217,7 @@ export class ChatRoom {
     this.room = normaliseName(room);
     this.name = normaliseName(name);
     this.#password = options.password === '' ? undefined : options.password;
+    this.#create = options.create === true;
     this.#resumeKey = options.resumeKey ?? createResumeKey();
     this.restoring = options.restoring === true;
     this.active = true;
@@ -367,6 +376,7 @@ export class ChatRoom {
     this.#welcomedBefore = false;
     this.#resumeKey = '';
     this.#password = undefined;
+    this.#create = false;
     this.status = 'closed';
     this.active = false;
     this.joined = false;
@@ -400,6 +410,12 @@ export class ChatRoom {
   #sendJoin(): void {
     const join: JoinMessage = { type: 'join', room: this.room, name: this.name, resumeKey: this.#resumeKey };
     if (this.#password !== undefined) join.password = this.#password;
+    // `create` only when the user asked for a new room, and on every rejoin
+    // once the host has let us in: a host may forget an empty room (its
+    // sweep) while we are reconnecting, and we are already in it, so asking
+    // again would be a question nobody can answer. Absent otherwise, so a
+    // typo in a room name is refused (CHAT_ERR_NO_SUCH_ROOM), not created.
+    if (this.#create || this.#welcomedBefore) join.create = true;
     // `since` once known (stored from an earlier visit, or after a welcome):
     // the host then sends what we missed. A first join gets its recent history.
     this.#joinSince = this.#sinceKnown ? this.#lastSeq : undefined;

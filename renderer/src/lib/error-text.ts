@@ -23,6 +23,18 @@ export const UiErrorCode = {
    * the host form asks for it before hosting again.
    */
   HostPasswordNeeded: 'UI_ERR_HOST_PASSWORD_NEEDED',
+  /** Nothing answers at the join address (closed port, no such machine, network unreachable); host-probe.ts. */
+  HostUnreachable: 'UI_ERR_HOST_UNREACHABLE',
+  /** Something answers HTTP at the join address, but it is not a LanChat host; host-probe.ts. */
+  NotLanChat: 'UI_ERR_NOT_LANCHAT',
+  /** The host speaks another LanChat protocol version: one of the two apps needs updating; host-probe.ts. */
+  ProtocolMismatch: 'UI_ERR_PROTOCOL_MISMATCH',
+  /** The join address did not answer in time; host-probe.ts. */
+  HostTimeout: 'UI_ERR_HOST_TIMEOUT',
+  /** The host answered the probe but did not welcome us into the room in time (App.svelte). */
+  JoinTimeout: 'UI_ERR_JOIN_TIMEOUT',
+  /** The room does not exist on the host: the join form asks before creating it. */
+  NoSuchRoom: 'UI_ERR_NO_SUCH_ROOM',
 } as const;
 
 /** One of {@link UiErrorCode}. */
@@ -56,6 +68,8 @@ const CHAT_ERROR_TEXT: Readonly<Record<string, string>> = {
   [ErrorCode.Unconfirmed]:
     'The host showed this message but could not confirm it is saved. LanChat keeps it and sends it again when the host is back.',
   [ErrorCode.Internal]: 'The host hit an unexpected problem with that request.',
+  [ErrorCode.NoSuchRoom]: 'That room does not exist on this host (any more). Check the room name, or create it.',
+  [ErrorCode.RoomCreationForbidden]: 'This host does not let members create rooms. Join one of the rooms it has.',
 };
 
 /** Join refusals about the room password: the start screen puts the cursor in the password box. */
