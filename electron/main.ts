@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupDiscovery } from './discovery';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
@@ -43,7 +44,7 @@ if (!app.requestSingleInstanceLock()) {
 function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
-  setupServerHost();
+  setupDiscovery(setupServerHost());
   handle(IpcChannel.GetAppInfo, () => ({
     version: app.getVersion(),
     electron: process.versions.electron ?? '',
