@@ -5,8 +5,6 @@
  *
  * @public
  */
-import { randomUUID } from 'node:crypto';
-
 import { createChatServer, HostStartError, PROTOCOL_VERSION, type ChatServer, type Logger } from '../server';
 import { startAnnouncer, type Announcer } from '../server/discovery';
 
@@ -78,10 +76,11 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
       freshHistory: message.freshHistory,
       logger,
       version: message.version,
+      hostName: message.hostName,
+      guestRooms: message.allowGuestRooms,
     });
     const address = await server.start();
-    // TODO(merge wt-rooms): server.instanceId, so /rooms and the TXT record name the same run.
-    const instanceId = randomUUID();
+    const { instanceId } = server;
     const announced = message.announce ? await announce(message, address.port, instanceId) : { announcing: false };
     port.postMessage({ type: 'started', address: address.address, port: address.port, instanceId, ...announced });
     watchHealth(server);

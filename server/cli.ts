@@ -10,7 +10,6 @@
  * @public
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -310,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
     server = createChatServer({
       port,
       host: bindHost,
+      hostName,
       rooms: (values.room ?? ['lobby']).map((name) => ({
         name,
         password,
@@ -391,8 +391,9 @@ async function main(argv: string[]): Promise<number> {
         announcement: {
           protocol: PROTOCOL_VERSION,
           hostName,
-          // TODO(merge wt-rooms): server.instanceId, so /rooms and the TXT record name the same run.
-          instanceId: randomUUID(),
+          // The same id as /rooms reports: browsers check that the host
+          // answering at an address is the one that was announced.
+          instanceId: server.instanceId,
           protected: passwordGiven,
         },
         interfaceAddress: bindHost === DEFAULT_BIND_ADDRESS || bindHost === '::' ? undefined : bindHost,
