@@ -68,6 +68,17 @@ export function parseHostRequest(value: unknown): HostRequest | HostError {
   return request;
 }
 
+/**
+ * Whether a host started for `request` is announced on the LAN: for scope
+ * 'lan' unless the user said no. Never for 'local': nobody who heard the
+ * announcement could reach a loopback-only host.
+ *
+ * @public
+ */
+export function shouldAnnounce(request: Pick<HostRequest, 'scope' | 'announce'>): boolean {
+  return request.scope === 'lan' && request.announce !== false;
+}
+
 /** Whether a parse result is an error. @public */
 export function isHostError(value: HostRequest | HostError): value is HostError {
   return 'code' in value;

@@ -14,7 +14,7 @@ import { shareableUrls } from '../server/lan-addresses';
 
 import { hostErrorOf, isHistoryErrorCode } from './host-errors';
 import type { FromHostProcess, ToHostProcess } from './host-process-messages';
-import { isHostError, parseHostRequest } from './host-request';
+import { isHostError, parseHostRequest, shouldAnnounce } from './host-request';
 import { handle, pushToAll } from './ipc';
 import { IpcChannel, IpcPush, type HostCrash, type HostDegraded, type HostError, type HostRequest, type HostResult, type HostStatus } from './ipc-contract';
 import { RestartPolicy } from './restart-policy';
@@ -179,8 +179,7 @@ export class ServerHost {
       dataPath: join(app.getPath('userData'), HISTORY_FILE),
       freshHistory: request.freshHistory,
       version: app.getVersion(),
-      // Never announce a loopback-only host: nobody who hears it could join.
-      announce: request.scope === 'lan' && request.announce !== false,
+      announce: shouldAnnounce(request),
       hostName: request.hostName ?? hostname(),
       allowGuestRooms: request.allowGuestRooms ?? true,
     };

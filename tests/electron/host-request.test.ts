@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { isHostError, parseHostRequest } from '../../electron/host-request';
+import { isHostError, parseHostRequest, shouldAnnounce } from '../../electron/host-request';
 
 describe('parseHostRequest', () => {
   const valid = { port: 0, room: ' lobby ', scope: 'local' };
@@ -61,5 +61,15 @@ describe('parseHostRequest', () => {
       assert.ok(isHostError(result), JSON.stringify(bad));
       assert.equal(result.code, 'HOST_ERR_INVALID_REQUEST');
     }
+  });
+});
+
+describe('shouldAnnounce', () => {
+  test("announces a LAN host unless told not to, and never a host for this computer only", () => {
+    assert.equal(shouldAnnounce({ scope: 'lan' }), true);
+    assert.equal(shouldAnnounce({ scope: 'lan', announce: true }), true);
+    assert.equal(shouldAnnounce({ scope: 'lan', announce: false }), false);
+    assert.equal(shouldAnnounce({ scope: 'local' }), false);
+    assert.equal(shouldAnnounce({ scope: 'local', announce: true }), false);
   });
 });
