@@ -219,6 +219,29 @@ describe('LAN discovery between network namespaces', () => {
     t.diagnostic(`alpha dropped ${gone.at - stoppedAt} ms after SIGTERM`);
   });
 
+  it('gives a host whose service name is taken on the LAN the next free name', async () => {
+    // Real hosts cannot clash (the name carries their random instance id);
+    // the fixture announces with a fixed one to make them.
+    const announce = async (side: Side): Promise<string> => {
+      const child = spawnIn(side, ['tests/fixtures/discovery-announcer.ts', '9999', 'twin', 'twin0000abcd']);
+      let output = '';
+      return withTimeout(
+        new Promise<string>((resolve, reject) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            const match = /^announced (.+)$/m.exec(output);
+            if (match) resolve(match[1] as string);
+          });
+          child.once('exit', (code) => reject(new Error(`announcer in ${side} exited early (${code}): ${output}`)));
+        }),
+        START_TIMEOUT_MS,
+        `the announcer in ${side}`,
+      );
+    };
+    assert.equal(await announce('a'), 'LanChat twin twin0000');
+    assert.equal(await announce('c'), 'LanChat twin twin0000 (2)');
+  });
+
   it('drops a host killed without goodbye (SIGKILL) within 10 s', async (t) => {
     const charlie = children.find((child) => child.spawnargs.includes('charlie'));
     assert.ok(charlie, 'charlie runs');
