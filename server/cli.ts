@@ -10,12 +10,13 @@
  * @public
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createChatServer } from './chat-server';
-import { discoveryDisabled, isLoopbackAddress, startAnnouncer, type Announcer, DISCOVERY_ENV } from './discovery';
+import { DISCOVERY_ENV, discoveryDisabled, isLoopbackAddress, startAnnouncer, type Announcer } from './discovery';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
@@ -396,7 +397,9 @@ async function main(argv: string[]): Promise<number> {
           instanceId: server.instanceId,
           protected: passwordGiven,
         },
-        interfaceAddress: bindHost === DEFAULT_BIND_ADDRESS || bindHost === '::' ? undefined : bindHost,
+        // A host bound to one IPv4 address announces on that interface only
+        // (mDNS here is IPv4 multicast; a wildcard bind announces everywhere).
+        interfaceAddress: isIPv4(bindHost) && bindHost !== DEFAULT_BIND_ADDRESS ? bindHost : undefined,
         logger: createConsoleLogger(logLevel),
       });
       process.stdout.write(`  announced on the LAN as "${announcer.name}" (_lanchat._tcp)\n`);

@@ -192,7 +192,8 @@ describe('LAN discovery between network namespaces', () => {
     await startHost('c', 'loopback-host', ['--host', '127.0.0.1'], 'not announced on the LAN');
     await startHost('c', 'quiet-host', ['--no-announce'], 'not announced on the LAN');
     const since = Date.now();
-    await startHost('c', 'charlie', [], 'announced on the LAN');
+    // Bound to its one address: announced on that interface only (interfaceAddress).
+    await startHost('c', 'charlie', ['--host', ADDRESSES.c], 'announced on the LAN');
     const seen = await waitForSnapshot(
       (snapshot) => hostNamed(snapshot, 'charlie')?.rooms !== null && hostNamed(snapshot, 'alpha') !== undefined && hostNamed(snapshot, 'charlie') !== undefined,
       APPEAR_BOUND_MS + START_TIMEOUT_MS,
