@@ -18,8 +18,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 import { Bonjour, type Browser, type Service } from 'bonjour-service';
 
-import type { Logger } from './logger';
-import { silentLogger } from './logger';
+import { silentLogger, type Logger } from './logger';
 import { announcementTxt, DISCOVERY_SERVICE_TYPE, parseAnnouncementTxt, type Announcement } from './protocol/announcement';
 import { ENDPOINT_PATHS } from './protocol/limits';
 import { parseRoomsReport, ROOMS_REPORT_MAX_BYTES, type RoomsReport, type RoomSummary } from './protocol/rooms-report';
@@ -375,10 +374,9 @@ export function answersFromServices(services: readonly BrowsedService[]): Discov
     if (known === undefined) {
       byId.set(announcement.instanceId, { ...announcement, origins });
     } else {
-      known.origins = originsFor(
-        [...known.origins, ...origins].map((origin) => new URL(origin).hostname.replace(/^\[|\]$/g, '')),
-        service.port,
-      );
+      // IPv4 origins stay ahead of IPv6 ones ("http://[") across services too.
+      const merged = [...new Set([...known.origins, ...origins])];
+      known.origins = [...merged.filter((o) => !o.startsWith('http://[')), ...merged.filter((o) => o.startsWith('http://['))];
     }
   }
   return [...byId.values()];
@@ -400,7 +398,8 @@ export function createMdnsAnswerSource(logger: Logger = silentLogger): Discovery
       const opened = openBonjour(logger);
       bonjour = opened.bonjour;
       opened.ready.catch((error: Error) => onError(`mDNS (UDP port 5353) unavailable: ${error.message}`));
-      const current = browser = opened.bonjour.find({ type: DISCOVERY_SERVICE_TYPE });
+      const current = opened.bonjour.find({ type: DISCOVERY_SERVICE_TYPE });
+      browser = current;
       const emit = (): void => onAnswers(answersFromServices(current.services));
       for (const event of ['up', 'down', 'srv-update', 'txt-update'] as const) current.on(event, emit);
       timer = setInterval(() => {
