@@ -9,29 +9,33 @@
  * origins: string[] }`; it is read again whenever it changes (polled every
  * {@link FEED_POLL_INTERVAL_MS}), so a test adds and removes hosts by
  * rewriting it. A missing file is an empty list; entries that do not fit
- * the shape are left out.
+ * the shape are left out; a file that is not a JSON array (caught
+ * mid-write) changes nothing.
  *
  * Pure Node (no Electron), so it is unit-testable.
  *
  * @public
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 import type { DiscoveryAnswer, DiscoveryAnswerSource } from '../server/discovery';
 
 /** How often the feed file is checked for changes. */
 export const FEED_POLL_INTERVAL_MS = 200;
 
-/** The answers in a feed file's text; invalid entries are dropped. */
-export function parseFeed(text: string): DiscoveryAnswer[] {
+/**
+ * The answers in a feed file's text; invalid entries are dropped.
+ *
+ * @returns null when the text is not a JSON array (a file caught mid-write)
+ */
+export function parseFeed(text: string): DiscoveryAnswer[] | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    // Caught mid-write (or not JSON at all): no hosts until it is whole.
-    return [];
+    return null;
   }
-  if (!Array.isArray(value)) return [];
+  if (!Array.isArray(value)) return null;
   return value.flatMap((entry: unknown): DiscoveryAnswer[] => {
     if (typeof entry !== 'object' || entry === null) return [];
     const { instanceId, hostName, protocol, protected: locked, origins } = entry as Record<string, unknown>;
@@ -50,9 +54,10 @@ export function parseFeed(text: string): DiscoveryAnswer[] {
 
 /** An answer source that reads `path` now and on every change. */
 export function createFeedAnswerSource(path: string): DiscoveryAnswerSource {
-  let listener: (() => void) | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   return {
     start(onAnswers) {
+      let last: string | undefined;
       const read = (): void => {
         let text = '[]';
         try {
@@ -60,15 +65,23 @@ export function createFeedAnswerSource(path: string): DiscoveryAnswerSource {
         } catch {
           // No file yet: no hosts.
         }
-        onAnswers(parseFeed(text));
+        if (text === last) return;
+        const answers = parseFeed(text);
+        // Half written: keep the hosts as they were until the file is whole.
+        if (answers === null) return;
+        last = text;
+        onAnswers(answers);
       };
-      listener = read;
-      watchFile(path, { interval: FEED_POLL_INTERVAL_MS, persistent: false }, listener);
+      // Reading the small file on a timer, not fs.watchFile: watchFile
+      // misses a file created between its start and its first stat (that
+      // stat becomes the baseline), which is exactly when tests write it.
+      timer = setInterval(read, FEED_POLL_INTERVAL_MS);
+      timer.unref();
       read();
     },
     async stop() {
-      if (listener !== undefined) unwatchFile(path, listener);
-      listener = undefined;
+      clearInterval(timer);
+      timer = undefined;
     },
   };
 }

@@ -14,7 +14,7 @@ describe('parseFeed', () => {
     assert.deepEqual(parseFeed(JSON.stringify([HOST])), [HOST]);
   });
 
-  test('leaves out entries of the wrong shape, and reads a half-written or foreign file as no hosts', () => {
+  test('leaves out entries of the wrong shape, and tells a half-written or foreign file apart (null)', () => {
     const bad = [
       { ...HOST, instanceId: '' },
       { ...HOST, protocol: '1' },
@@ -24,8 +24,8 @@ describe('parseFeed', () => {
       null,
     ];
     assert.deepEqual(parseFeed(JSON.stringify([...bad, HOST])), [HOST]);
-    assert.deepEqual(parseFeed('[{"instanceId":'), []);
-    assert.deepEqual(parseFeed('{"hosts":[]}'), []);
+    assert.equal(parseFeed('[{"instanceId":'), null);
+    assert.equal(parseFeed('{"hosts":[]}'), null);
   });
 });
 
@@ -41,7 +41,10 @@ describe('createFeedAnswerSource', () => {
       writeFileSync(path, JSON.stringify([HOST]));
       const deadline = Date.now() + 5_000;
       while (seen.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.deepEqual(seen.at(-1), [HOST]);
+      assert.deepEqual(seen, [[], [HOST]], 'the start, then the change, each once');
+      writeFileSync(path, '[{"instanceId":');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(seen.length, 2, 'a half-written file changes nothing');
     } finally {
       await source.stop();
       rmSync(dir, { recursive: true, force: true });
