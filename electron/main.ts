@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupDiscovery } from './discovery';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
@@ -48,7 +49,7 @@ function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
   setupJoinLinks();
-  setupServerHost();
+  setupDiscovery(setupServerHost());
   handle(IpcChannel.GetAppInfo, () => ({
     version: app.getVersion(),
     electron: process.versions.electron ?? '',
