@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupClipboard } from './clipboard';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
@@ -50,6 +51,7 @@ function onReady(): void {
     platform: process.platform,
   }));
   setupExternalLinks();
+  setupClipboard();
   setupPowerEvents();
   setupMenu();
   setupWindows();
