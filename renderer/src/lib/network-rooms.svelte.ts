@@ -12,40 +12,17 @@
  *
  * @public
  */
-import type { DiscoveredHost, DiscoveryState } from '../../../electron/ipc-contract';
+import type { DiscoveryState } from '../../../electron/ipc-contract';
 import type { LanChatBridge } from '../../../electron/preload';
-import {
-  ENDPOINT_PATHS,
-  PROTOCOL_VERSION,
-  ROOMS_REPORT_MAX_BYTES,
-  parseRoomsReport,
-  type RoomSummary,
-} from '../../../server/protocol';
+import { ENDPOINT_PATHS, PROTOCOL_VERSION, ROOMS_REPORT_MAX_BYTES, parseRoomsReport } from '../../../server/protocol';
+
+import { addressOf, byOwnThenName, viewOfDiscovered, type NetworkHost } from './network-host';
 
 /** How often a browser asks its host for the room list while the start screen shows. */
 export const ROOMS_POLL_MS = 4_000;
 
 /** After this long without a host found, the list adds how far discovery reaches. */
 export const SEARCH_HINT_MS = 8_000;
-
-/** One host as the list shows it. */
-export interface NetworkHost {
-  /** Stable key: the host's instance id. */
-  id: string;
-  hostName: string;
-  /** Where to join it, e.g. `http://192.168.1.5:8080`. */
-  origin: string;
-  /** The origin as people read it, without `http://`. */
-  address: string;
-  /** Its rooms; null while not known yet. */
-  rooms: RoomSummary[] | null;
-  /** Why its rooms could not be read. */
-  roomsError?: string;
-  /** It speaks another protocol version: joining would fail, so its rooms are not offered. */
-  incompatible: boolean;
-  /** This computer's own host. */
-  own: boolean;
-}
 
 /**
  * `searching`: looking, nothing found yet; `found`: hosts to show;
@@ -57,33 +34,6 @@ export type NetworkRoomsState = 'searching' | 'found' | 'off' | 'error' | 'unava
 
 /** Where the list comes from. */
 export type NetworkRoomsSource = 'discovery' | 'host' | 'none';
-
-/** The origin without its scheme, as people type it into the Join box. */
-function addressOf(origin: string): string {
-  return origin.replace(/^https?:\/\//, '');
-}
-
-/** Reads a discovered host for the list; null when it has no address to join. */
-export function viewOfDiscovered(host: DiscoveredHost): NetworkHost | null {
-  const origin = host.origins[0];
-  if (origin === undefined) return null;
-  const view: NetworkHost = {
-    id: host.instanceId,
-    hostName: host.hostName,
-    origin,
-    address: addressOf(origin),
-    rooms: host.rooms,
-    incompatible: host.protocol !== PROTOCOL_VERSION,
-    own: host.own,
-  };
-  if (host.roomsError !== undefined) view.roomsError = host.roomsError;
-  return view;
-}
-
-/** Others' hosts first, by name; this computer's last (its owner knows it is there). */
-function byOwnThenName(a: NetworkHost, b: NetworkHost): number {
-  return Number(a.own) - Number(b.own) || a.hostName.localeCompare(b.hostName) || a.origin.localeCompare(b.origin);
-}
 
 /** Options of {@link NetworkRooms}; the defaults are the page's own. */
 export interface NetworkRoomsOptions {
