@@ -166,7 +166,8 @@ export class NetworkRooms {
       this.state = 'found';
     } catch (error) {
       if (this.#disposed) return;
-      console.warn('LanChat: could not read the host’s rooms', error);
+      // Said once, not every few seconds while the host keeps failing.
+      if (this.state !== 'error') console.warn('LanChat: could not read the host’s rooms', error);
       this.hosts = [];
       this.error = 'Could not read this host’s rooms. You can still type a room below.';
       this.state = 'error';
