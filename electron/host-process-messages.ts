@@ -22,12 +22,28 @@ export type ToHostProcess =
       /** Accept a history file that lost history (the user chose to start a new history). */
       freshHistory?: boolean;
       version: string;
+      /** Announce the host on the LAN (mDNS); the main process sends true only for scope 'lan'. */
+      announce: boolean;
+      /** The name announced and reported by `/rooms`. */
+      hostName: string;
+      /** Whether members may create rooms other than `room`. */
+      allowGuestRooms: boolean;
     }
   | { type: 'stop' };
 
 /** Utility process → main. */
 export type FromHostProcess =
-  | { type: 'started'; address: string; port: number }
+  | {
+      type: 'started';
+      address: string;
+      port: number;
+      /** This run's instance id (TXT `id`, `/rooms` `instanceId`): the app marks its own host in discovery by it. */
+      instanceId: string;
+      /** Whether the host is announced on the LAN now. */
+      announcing: boolean;
+      /** Why announcing failed, when asked for and it did (hosting goes on: people join by address). */
+      announceError?: string;
+    }
   | { type: 'startFailed'; code: string; message: string; path?: string }
   | { type: 'stopped' }
   /** The server's health changed (sent on every change, polled from `health()`). */

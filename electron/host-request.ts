@@ -5,6 +5,7 @@
  *
  * @public
  */
+import { ANNOUNCED_NAME_MAX_LENGTH } from '../server/protocol/announcement';
 import { PASSWORD_MAX_LENGTH, ROOM_MAX_LENGTH, ROOM_NAME_PATTERN } from '../server/protocol/limits';
 
 import type { HostError, HostRequest } from './ipc-contract';
@@ -21,7 +22,7 @@ const MAX_MEMBERS_LIMIT = 10_000;
 export function parseHostRequest(value: unknown): HostRequest | HostError {
   const invalid = (message: string): HostError => ({ code: 'HOST_ERR_INVALID_REQUEST', message });
   if (typeof value !== 'object' || value === null) return invalid('Missing hosting options.');
-  const { port, room, scope, password, maxMembers, freshHistory } = value as Record<string, unknown>;
+  const { port, room, scope, password, maxMembers, freshHistory, announce, allowGuestRooms, hostName } = value as Record<string, unknown>;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     return invalid(`The port must be a whole number from 0 to ${MAX_PORT}.`);
   }
@@ -48,7 +49,34 @@ export function parseHostRequest(value: unknown): HostRequest | HostError {
     if (freshHistory !== true) return invalid('Starting a new history is a yes or no choice.');
     request.freshHistory = true;
   }
+  if (announce !== undefined) {
+    if (typeof announce !== 'boolean') return invalid('Announcing the room on the network is a yes or no choice.');
+    request.announce = announce;
+  }
+  if (allowGuestRooms !== undefined) {
+    if (typeof allowGuestRooms !== 'boolean') return invalid('Letting members create rooms is a yes or no choice.');
+    request.allowGuestRooms = allowGuestRooms;
+  }
+  if (hostName !== undefined && hostName !== '') {
+    // Shown by other apps in one line and sent in an mDNS TXT string.
+    const trimmed = typeof hostName === 'string' ? hostName.trim() : '';
+    if (trimmed === '' || trimmed.length > ANNOUNCED_NAME_MAX_LENGTH || /\p{Cc}/u.test(trimmed)) {
+      return invalid(`The host name must be 1 to ${ANNOUNCED_NAME_MAX_LENGTH} characters, without control characters.`);
+    }
+    request.hostName = trimmed;
+  }
   return request;
+}
+
+/**
+ * Whether a host started for `request` is announced on the LAN: for scope
+ * 'lan' unless the user said no. Never for 'local': nobody who heard the
+ * announcement could reach a loopback-only host.
+ *
+ * @public
+ */
+export function shouldAnnounce(request: Pick<HostRequest, 'scope' | 'announce'>): boolean {
+  return request.scope === 'lan' && request.announce !== false;
 }
 
 /** Whether a parse result is an error. @public */

@@ -10,6 +10,7 @@ import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { setupClipboard } from './clipboard';
+import { setupDiscovery } from './discovery';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
 import { IpcChannel } from './ipc-contract';
@@ -44,7 +45,7 @@ if (!app.requestSingleInstanceLock()) {
 function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
-  setupServerHost();
+  setupDiscovery(setupServerHost());
   handle(IpcChannel.GetAppInfo, () => ({
     version: app.getVersion(),
     electron: process.versions.electron ?? '',

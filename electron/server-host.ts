@@ -5,6 +5,7 @@
  *
  * @public
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { app, utilityProcess, type UtilityProcess } from 'electron';
@@ -13,7 +14,7 @@ import { shareableUrls } from '../server/lan-addresses';
 
 import { hostErrorOf, isHistoryErrorCode } from './host-errors';
 import type { FromHostProcess, ToHostProcess } from './host-process-messages';
-import { isHostError, parseHostRequest } from './host-request';
+import { isHostError, parseHostRequest, shouldAnnounce } from './host-request';
 import { handle, pushToAll } from './ipc';
 import { IpcChannel, IpcPush, type HostCrash, type HostDegraded, type HostError, type HostRequest, type HostResult, type HostStatus } from './ipc-contract';
 import { RestartPolicy } from './restart-policy';
@@ -31,7 +32,7 @@ export type HostLog = (level: 'debug' | 'info' | 'warn' | 'error', message: stri
 
 /** How one attempt to start the server process ended. */
 type LaunchOutcome =
-  | { ok: true; child: UtilityProcess; port: number }
+  | { ok: true; child: UtilityProcess; port: number; instanceId: string; announcing: boolean }
   | { ok: false; error: HostError; exitCode?: number };
 
 /**
@@ -54,6 +55,8 @@ export class ServerHost {
   #launching: Promise<LaunchOutcome> | undefined;
   /** Bumped by every start and stop, so a restart that is under way when the user stops is dropped. */
   #generation = 0;
+  /** The running server's instance id (discovery marks this app's own host by it). */
+  #instanceId: string | undefined;
   readonly #policy: RestartPolicy;
   readonly #onStatus: (status: HostStatus) => void;
   readonly #log: HostLog;
@@ -67,6 +70,11 @@ export class ServerHost {
   /** The current status. */
   get status(): HostStatus {
     return this.#status;
+  }
+
+  /** The instance id the running server announces and reports at `/rooms`; undefined when not running. */
+  get instanceId(): string | undefined {
+    return this.#status.state === 'running' ? this.#instanceId : undefined;
   }
 
   #setStatus(status: HostStatus): void {
@@ -98,7 +106,7 @@ export class ServerHost {
     // A restart after a crash reuses this request; a loss of history found
     // then must be shown to the user again, not accepted on their behalf.
     this.#request = { ...request, port: outcome.port, freshHistory: undefined };
-    this.#running(outcome.child, outcome.port, undefined);
+    this.#running(outcome, undefined);
     return { ok: true, status: this.#status };
   }
 
@@ -171,6 +179,9 @@ export class ServerHost {
       dataPath: join(app.getPath('userData'), HISTORY_FILE),
       freshHistory: request.freshHistory,
       version: app.getVersion(),
+      announce: shouldAnnounce(request),
+      hostName: request.hostName ?? hostname(),
+      allowGuestRooms: request.allowGuestRooms ?? true,
     };
     const outcome = await new Promise<FromHostProcess | { type: 'exited'; code: number }>((resolve) => {
       const onMessage = (reply: FromHostProcess): void => {
@@ -187,7 +198,10 @@ export class ServerHost {
       child.once('exit', onExit);
       child.postMessage(message);
     });
-    if (outcome.type === 'started') return { ok: true, child, port: outcome.port };
+    if (outcome.type === 'started') {
+      if (outcome.announceError !== undefined) this.#log('warn', 'the host is not announced on the LAN', { error: outcome.announceError });
+      return { ok: true, child, port: outcome.port, instanceId: outcome.instanceId, announcing: outcome.announcing };
+    }
     child.kill();
     if (outcome.type === 'startFailed') return { ok: false, error: hostErrorOf(outcome.code, outcome.message, outcome.path) };
     const exitCode = outcome.type === 'exited' ? outcome.code : undefined;
@@ -199,9 +213,10 @@ export class ServerHost {
   }
 
   /** Takes `child` as the running server and reports it. */
-  #running(child: UtilityProcess, port: number, crash: HostCrash | undefined): void {
+  #running({ child, port, instanceId, announcing }: Extract<LaunchOutcome, { ok: true }>, crash: HostCrash | undefined): void {
     const request = this.#request as HostRequest;
     this.#child = child;
+    this.#instanceId = instanceId;
     child.on('exit', (code) => this.#onUnexpectedExit(child, code));
     child.on('message', (reply: FromHostProcess) => {
       if (reply.type === 'health' && this.#child === child) this.#onHealth(reply);
@@ -210,6 +225,7 @@ export class ServerHost {
       ...this.#addressOf(request, port),
       state: 'running',
       pid: child.pid,
+      announcing,
     };
     if (crash !== undefined) status.crash = { ...crash, retryAt: undefined };
     this.#setStatus(status);
@@ -225,6 +241,7 @@ export class ServerHost {
       protected: request.password !== undefined,
       localUrl: `http://127.0.0.1:${port}`,
       shareUrls: shareableUrls(BIND_ADDRESS[request.scope], port),
+      allowGuestRooms: request.allowGuestRooms ?? true,
     };
   }
 
@@ -313,7 +330,7 @@ export class ServerHost {
     if (generation !== this.#generation) return;
     if (outcome.ok) {
       this.#log('info', 'host restarted', { port: outcome.port, crashes: crash.count });
-      this.#running(outcome.child, outcome.port, crash);
+      this.#running(outcome, crash);
       return;
     }
     this.#log('error', 'host restart failed', { code: outcome.error.code, message: outcome.error.message });

@@ -5,7 +5,8 @@
  *
  * @public
  */
-import { createChatServer, HostStartError, type ChatServer, type Logger } from '../server';
+import { createChatServer, HostStartError, PROTOCOL_VERSION, type ChatServer, type Logger } from '../server';
+import { startAnnouncer, type Announcer } from '../server/discovery';
 
 import { isHistoryErrorCode } from './host-errors';
 import { healthMessageOf, type FromHostProcess, type HealthMessage, type ToHostProcess } from './host-process-messages';
@@ -36,6 +37,7 @@ const logger: Logger = {
 };
 
 let server: ChatServer | undefined;
+let announcer: Announcer | undefined;
 let healthTimer: ReturnType<typeof setInterval> | undefined;
 
 /** Posts the server's health whenever it changes (the first reading only when not ok: 'started' means ok). */
@@ -74,9 +76,13 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
       freshHistory: message.freshHistory,
       logger,
       version: message.version,
+      hostName: message.hostName,
+      guestRooms: message.allowGuestRooms,
     });
     const address = await server.start();
-    port.postMessage({ type: 'started', address: address.address, port: address.port });
+    const { instanceId } = server;
+    const announced = message.announce ? await announce(message, address.port, instanceId) : { announcing: false };
+    port.postMessage({ type: 'started', address: address.address, port: address.port, instanceId, ...announced });
     watchHealth(server);
   } catch (error) {
     server = undefined;
@@ -94,9 +100,37 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
   }
 }
 
+/**
+ * Announces the started host on the LAN. A failure (port 5353 refused, say)
+ * is reported, not fatal: the room works, people join by its address.
+ */
+async function announce(
+  message: Extract<ToHostProcess, { type: 'start' }>,
+  listeningPort: number,
+  instanceId: string,
+): Promise<{ announcing: boolean; announceError?: string }> {
+  try {
+    const started = await startAnnouncer({
+      port: listeningPort,
+      announcement: { protocol: PROTOCOL_VERSION, hostName: message.hostName, instanceId, protected: message.password !== undefined },
+      logger,
+    });
+    if (started.off) return { announcing: false };
+    announcer = started;
+    return { announcing: true };
+  } catch (error) {
+    logger.warn('cannot announce the host on the LAN', { error: (error as Error).message });
+    return { announcing: false, announceError: (error as Error).message };
+  }
+}
+
 async function stop(): Promise<void> {
   const current = server;
   server = undefined;
+  // Goodbye first, so other apps drop this host before its socket closes.
+  const withdrawing = announcer;
+  announcer = undefined;
+  await withdrawing?.stop();
   clearInterval(healthTimer);
   healthTimer = undefined;
   await current?.close();

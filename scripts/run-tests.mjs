@@ -19,6 +19,12 @@
  * touches the user's history (~/.local/share/lanchat) or settings
  * (~/.config). HOME and XDG_CACHE_HOME stay: the Electron runtime is cached
  * there.
+ *
+ * Every test also runs with LANCHAT_DISCOVERY=off: no host a test starts
+ * announces itself on the real LAN, and no app a test starts lists the
+ * developer's neighbours. The network-namespace tests, whose multicast
+ * stays inside namespaces they create, pass LANCHAT_DISCOVERY=on to what
+ * they start.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -64,7 +70,12 @@ if (files.length === 0) {
 
 const needsDisplay = files.some((file) => kindOf(file) === 'e2e');
 const xdgRoot = mkdtempSync(join(tmpdir(), 'lanchat-tests-xdg-'));
-const env = { ...process.env, XDG_DATA_HOME: join(xdgRoot, 'data'), XDG_CONFIG_HOME: join(xdgRoot, 'config') };
+const env = {
+  ...process.env,
+  XDG_DATA_HOME: join(xdgRoot, 'data'),
+  XDG_CONFIG_HOME: join(xdgRoot, 'config'),
+  LANCHAT_DISCOVERY: 'off',
+};
 if (needsDisplay && !env.ELECTRON_OVERRIDE_DIST_PATH) {
   const provision = spawnSync(process.execPath, [join(root, 'scripts', 'provision-electron.mjs'), '--print-path'], {
     cwd: root,

@@ -5,7 +5,7 @@
  *
  * @public
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -24,6 +24,7 @@ import { createVerifier, verifyPassword } from './password-verifier';
 import { KeyedTokenBuckets } from './rate-limiter';
 import { runRetention, type RetentionPolicy, type RetentionReport } from './retention';
 import { CloseCode, ENDPOINT_PATHS, PROTOCOL_VERSION } from './protocol';
+import { createRoomsEndpoint } from './rooms-endpoint';
 import { RoomRegistry, roomKey, type RegistryMemory } from './rooms';
 import { ChatSession, type SessionContext } from './session';
 import { createSockJsTestServices, type SockJsTestServices } from './sockjs-test-services';
@@ -77,6 +78,12 @@ export interface ChatServer {
   close(): Promise<void>;
   /** The lifecycle state. */
   readonly state: ChatServerState;
+  /**
+   * Random id of this server object (`/rooms` and the LAN announcement
+   * give it), so a client that reaches one host by several addresses
+   * lists it once.
+   */
+  readonly instanceId: string;
   /** The bound address while running. */
   address(): AddressInfo | undefined;
   /** The `/health` report (the desktop host shows `status`/`problem`). */
@@ -159,6 +166,12 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const sessions = new Map<ClientConnection, ChatSession>();
   const isAllowedOrigin = createOriginCheck(config.allowedOrigins);
   const startedAt = Date.now();
+  const instanceId = randomUUID();
+  const roomsEndpoint = createRoomsEndpoint({
+    host: () => ({ version: config.version, hostName: config.hostName, instanceId, guestRooms: config.guestRooms }),
+    rooms: (limit) => rooms.directory(limit),
+    now: config.now,
+  });
   let state: ChatServerState = 'idle';
   let closing: Promise<void> | undefined;
 
@@ -274,6 +287,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const sweepRooms = (): number => {
     const left = rooms.sweep();
     roomCreationByAddress.prune(config.now());
+    roomsEndpoint.prune(config.now());
     return left;
   };
 
@@ -329,6 +343,10 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       // 503 while degraded, so monitors that look only at the status see it too.
       response.writeHead(report.status === 'ok' ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
       response.end(JSON.stringify(report));
+      return;
+    }
+    if (pathname === ENDPOINT_PATHS.rooms) {
+      roomsEndpoint.handle(request, response);
       return;
     }
     if (config.webRoot === undefined) {
@@ -414,6 +432,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     get state() {
       return state;
     },
+    instanceId,
     address() {
       const address = httpServer.address();
       return address !== null && typeof address === 'object' ? address : undefined;

@@ -10,11 +10,12 @@
  * @public
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createChatServer } from './chat-server';
+import { discoveryDisabled, isLoopbackAddress, startAnnouncer, type Announcer, DISCOVERY_ENV } from './discovery';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
@@ -26,6 +27,8 @@ import { HistoryStoreError, HostStartError } from './errors';
 import { IN_MEMORY } from './history-store';
 import { shareableUrls } from './lan-addresses';
 import { createConsoleLogger, type LogLevel } from './logger';
+import { ANNOUNCED_NAME_MAX_LENGTH } from './protocol/announcement';
+import { PROTOCOL_VERSION } from './protocol/limits';
 
 const EXIT_START_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -81,6 +84,11 @@ const USAGE = `Usage: lanchat-host [options]
                         what the file holds
   --web-root <dir>      built web client to serve at / (default: the bundled one)
   --no-web              serve no web client
+  --announce            announce the host on the LAN (mDNS, _lanchat._tcp) so LanChat
+                        apps list it; the default unless --host is loopback
+  --no-announce         do not announce it (people join by its address)
+  --host-name <name>    the name LanChat apps show for this host (default: this
+                        computer's name, ${hostname()})
   --log-level <level>   debug | info | warn | error (default info)
   -h, --help            show this help
   -v, --version         print the version
@@ -88,6 +96,7 @@ const USAGE = `Usage: lanchat-host [options]
 Environment:
   LANCHAT_PASSWORD      the --room rooms' password, if neither --password-file nor
                         --password is given
+  ${DISCOVERY_ENV}=off  no LAN discovery at all (overrides --announce)
 `;
 
 class UsageError extends Error {}
@@ -179,6 +188,32 @@ function rateLimitOption(value: string | undefined): { messages: number; interva
   return { messages: Number(match[1]), intervalMs: Number(match[2]) * MS_PER_SECOND };
 }
 
+/**
+ * Whether to announce the host on the LAN: by default whenever it is
+ * reachable from the LAN at all. `--announce` on a loopback address is a
+ * mistake worth saying (nobody who hears the announcement could connect),
+ * not something to ignore.
+ */
+function announceOption(bindHost: string, announce: boolean | undefined, noAnnounce: boolean | undefined): boolean {
+  if (announce && noAnnounce) throw new UsageError('give only one of --announce and --no-announce');
+  if (isLoopbackAddress(bindHost)) {
+    if (announce) throw new UsageError(`--announce needs a LAN address: --host ${bindHost} is reachable from this computer only`);
+    return false;
+  }
+  return !noAnnounce;
+}
+
+/** The `--host-name` given, or this computer's name. */
+function hostNameOption(value: string | undefined): string {
+  if (value === undefined) return hostname();
+  const name = value.trim();
+  // TXT strings hold 255 bytes and the app shows the name in one line.
+  if (name === '' || name.length > ANNOUNCED_NAME_MAX_LENGTH || /\p{Cc}/u.test(name)) {
+    throw new UsageError(`--host-name must be 1 to ${ANNOUNCED_NAME_MAX_LENGTH} characters without control characters`);
+  }
+  return name;
+}
+
 /** Version from the package.json next to dist/ (or the repo root under tsx). */
 function readVersion(): string {
   for (const candidate of [join(__dirname, '..', '..', 'package.json'), join(__dirname, '..', 'package.json')]) {
@@ -232,6 +267,9 @@ async function main(argv: string[]): Promise<number> {
         'fresh-history': { type: 'boolean' },
         'web-root': { type: 'string' },
         'no-web': { type: 'boolean' },
+        announce: { type: 'boolean' },
+        'no-announce': { type: 'boolean' },
+        'host-name': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -253,17 +291,25 @@ async function main(argv: string[]): Promise<number> {
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   debugLogging = logLevel === 'debug';
   let server;
+  let announce = false;
+  let hostName = '';
+  let passwordGiven = false;
+  const bindHost = values.host ?? DEFAULT_BIND_ADDRESS;
   try {
+    announce = announceOption(bindHost, values.announce, values['no-announce']);
+    hostName = hostNameOption(values['host-name']);
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const port = integerOption('port', values.port) ?? DEFAULT_PORT;
     const maxMembers = integerOption('max-members', values['max-members']);
     const retentionDays = integerOption('retention-days', values['retention-days']);
     const password = passwordOption(values['password-file'], values.password);
+    passwordGiven = password !== undefined;
     const dataPath = values.data ?? defaultDataPath();
     prepareDataDirectory(dataPath);
     server = createChatServer({
       port,
-      host: values.host ?? DEFAULT_BIND_ADDRESS,
+      host: bindHost,
+      hostName,
       rooms: (values.room ?? ['lobby']).map((name) => ({
         name,
         password,
@@ -333,11 +379,39 @@ async function main(argv: string[]): Promise<number> {
   for (const url of shareableUrls(address.address, address.port)) {
     process.stdout.write(`  join at ${url}\n`);
   }
+  let announcer: Announcer | undefined;
+  if (!announce) {
+    process.stdout.write('  not announced on the LAN\n');
+  } else if (discoveryDisabled()) {
+    process.stdout.write(`  not announced on the LAN: ${DISCOVERY_ENV}=off\n`);
+  } else {
+    try {
+      announcer = await startAnnouncer({
+        port: address.port,
+        announcement: {
+          protocol: PROTOCOL_VERSION,
+          hostName,
+          // The same id as /rooms reports: browsers check that the host
+          // answering at an address is the one that was announced.
+          instanceId: server.instanceId,
+          protected: passwordGiven,
+        },
+        interfaceAddress: bindHost === DEFAULT_BIND_ADDRESS || bindHost === '::' ? undefined : bindHost,
+        logger: createConsoleLogger(logLevel),
+      });
+      process.stdout.write(`  announced on the LAN as "${announcer.name}" (_lanchat._tcp)\n`);
+    } catch (error) {
+      // The chat works without discovery: people join by address.
+      process.stderr.write(`lanchat-host: warning: ${(error as Error).message}; people can still join at the addresses above\n`);
+    }
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.stdout.write('Shutting down…\n');
-      server.close().then(resolve, resolve);
+      // Goodbye first, so LanChat apps drop the host before its socket closes.
+      const withdrawn = announcer?.stop() ?? Promise.resolve();
+      void withdrawn.finally(() => server.close().then(resolve, resolve));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -234,6 +234,13 @@ export interface HistoryStore {
   roomInfo(roomKey: string): StoredRoomInfo | undefined;
   /** Every stored room's key (retention walks them). */
   roomKeys(): string[];
+  /**
+   * Up to `limit` stored rooms, most recently active first (newest
+   * message, else when the room was recorded), as name and protection
+   * only: what `GET /rooms` lists of rooms not in memory. Reads no message
+   * but each room's newest (an index seek per room).
+   */
+  recentRooms(limit: number): StoredRoomListing[];
   /** Stores (or, with undefined, removes) a room's password verifier; records the room too. */
   setVerifier(roomKey: string, name: string, verifier: string | undefined, now: number): void;
   /**
@@ -264,6 +271,17 @@ export interface StoredRoomInfo {
   prunedThrough: number;
   /** The password verifier of a protected room. */
   verifier: string | undefined;
+}
+
+/** What {@link HistoryStore.recentRooms} reports of one room. @public */
+export interface StoredRoomListing {
+  /** Its key (rooms.ts `roomKey` of its name). */
+  key: string;
+  name: string;
+  /** Whether it has a password verifier. */
+  protected: boolean;
+  /** Time of its newest message, or when it was recorded (ms since the epoch). */
+  activeAt: number;
 }
 
 /** One message's size, for retention. @public */
@@ -962,6 +980,14 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
     roomKeys() {
       return database.all('SELECT room_key FROM rooms').map((row) => fromSqlText(row.room_key));
     },
+    recentRooms(limit) {
+      return database.all(SELECT_RECENT_ROOMS, [limit]).map((row) => ({
+        key: fromSqlText(row.room_key),
+        name: fromSqlText(row.name),
+        protected: row.verifier !== null && row.verifier !== undefined,
+        activeAt: Number(row.active_at),
+      }));
+    },
     setVerifier(roomKey, name, verifier, now) {
       database.exec('BEGIN IMMEDIATE');
       try {
@@ -1020,6 +1046,12 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
 const SELECT_ROOM_INFO = `SELECT r.name AS name, s.verifier AS verifier, s.pruned_through AS pruned_through,
     (SELECT MAX(seq) FROM messages m WHERE m.room_key = r.room_key) AS last_seq
   FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key WHERE r.room_key = ?`;
+
+/** Rooms by their newest message's time (messages' primary key finds it), else their creation time. */
+const SELECT_RECENT_ROOMS = `SELECT r.room_key AS room_key, r.name AS name, s.verifier AS verifier,
+    COALESCE((SELECT m.ts FROM messages m WHERE m.room_key = r.room_key ORDER BY m.seq DESC LIMIT 1), r.created_at) AS active_at
+  FROM rooms r LEFT JOIN room_state s ON s.room_key = r.room_key
+  ORDER BY active_at DESC LIMIT ?`;
 
 const UPSERT_VERIFIER =
   'INSERT INTO room_state (room_key, verifier) VALUES (?, ?) ON CONFLICT (room_key) DO UPDATE SET verifier = excluded.verifier';

@@ -5,6 +5,8 @@
  *
  * @public
  */
+import { hostname } from 'node:os';
+
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_MAX_CACHED_HISTORY_BYTES,
@@ -45,7 +47,7 @@ import {
 import { IN_MEMORY } from './history-store';
 import { silentLogger, type Logger } from './logger';
 import { normaliseAllowedOrigins, type AllowedOrigins } from './origin-check';
-import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, checkRoomName } from './protocol';
+import { ANNOUNCED_NAME_MAX_LENGTH, DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH, checkRoomName } from './protocol';
 import type { RetentionPolicy } from './retention';
 
 /** SockJS endpoint options (the Spring design's defaults). @public */
@@ -235,6 +237,19 @@ export interface ChatServerOptions {
   now?: () => number;
   /** Application version reported by `/health`. @default '0.0.0' */
   version?: string;
+  /**
+   * The host's display name in `/rooms` and the LAN announcement; trimmed
+   * and cut to 63 characters (announcement.ts ANNOUNCED_NAME_MAX_LENGTH).
+   * CLI: `--host-name`. @default os.hostname()
+   */
+  hostName?: string;
+  /**
+   * Let members create rooms that do not exist yet (a join with `create:
+   * true`); when false, such a join is refused with
+   * `CHAT_ERR_ROOM_CREATION_FORBIDDEN` and only the rooms in `rooms` (and
+   * those already stored) can be joined. CLI: `--no-guest-rooms`. @default true
+   */
+  guestRooms?: boolean;
 }
 
 /** Options after defaults are applied. */
@@ -275,9 +290,22 @@ export interface ResolvedOptions {
   logger: Logger;
   now: () => number;
   version: string;
+  hostName: string;
+  guestRooms: boolean;
 }
 
 const MAX_PORT = 65_535;
+
+/**
+ * A host name as `/rooms` and the announcement give it: trimmed, at most
+ * ANNOUNCED_NAME_MAX_LENGTH UTF-16 units (never half a surrogate pair); a
+ * blank one is the computer's name.
+ */
+function announcedName(name: string): string {
+  const trimmed = name.trim() || hostname().trim();
+  const cut = trimmed.slice(0, ANNOUNCED_NAME_MAX_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
 
 /**
  * Drops keys whose value is `undefined`, so `{ maxTextBytes: undefined }`
@@ -338,6 +366,8 @@ function resolveRetentionPolicy(name: string, policy: RetentionPolicy): Retentio
  */
 export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions {
   const given = definedOnly(options);
+  if (options.hostName !== undefined && typeof options.hostName !== 'string') throw new TypeError('hostName must be a string');
+  if (options.guestRooms !== undefined && typeof options.guestRooms !== 'boolean') throw new TypeError('guestRooms must be true or false');
   const resolved: ResolvedOptions = {
     port: DEFAULT_PORT,
     host: DEFAULT_BIND_ADDRESS,
@@ -368,7 +398,9 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     logger: silentLogger,
     now: Date.now,
     version: '0.0.0',
+    guestRooms: true,
     ...given,
+    hostName: announcedName(options.hostName ?? hostname()),
     rooms: [],
     roomCreation: {
       perConnection: DEFAULT_ROOM_CREATIONS_PER_CONNECTION,

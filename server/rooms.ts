@@ -568,6 +568,14 @@ export interface RoomSummary {
   lastSeq: number;
 }
 
+/** A room as `GET /rooms` lists it (rooms-endpoint.ts hides a protected room's count). */
+export interface RoomListing {
+  name: string;
+  protected: boolean;
+  /** People in it now (0 for a room not in memory). */
+  members: number;
+}
+
 /** All rooms of one host. @public */
 export class RoomRegistry {
   /** Rooms in memory, least recently opened first. */
@@ -705,6 +713,37 @@ export class RoomRegistry {
       list.push({ name: configured.name, protected: info?.verifier !== undefined, members: 0, lastSeq: info?.lastSeq ?? 0 });
     }
     for (const [key, room] of this.#rooms) if (!this.#configured.has(key)) list.push(summary(room));
+    return list;
+  }
+
+  /**
+   * The rooms people may join, for `GET /rooms`, at most `limit`: the
+   * configured ones (configuration order), then the others people are in
+   * (most members first), then the rest, in memory or only stored, by
+   * their newest message (rooms-endpoint.ts cuts the list to its byte
+   * limit, so the most useful rooms come first). Stored rooms are read
+   * with one query of their names, not loaded.
+   */
+  directory(limit: number): RoomListing[] {
+    const list: RoomListing[] = [];
+    const listed = new Set<string>();
+    const push = (key: string, entry: RoomListing): void => {
+      if (list.length >= limit || listed.has(key)) return;
+      listed.add(key);
+      list.push(entry);
+    };
+    for (const [key, configured] of this.#configured) {
+      const loaded = this.#rooms.get(key);
+      const isProtected = loaded ? loaded.isProtected : this.#storage.store.roomInfo(key)?.verifier !== undefined;
+      push(key, { name: loaded?.name ?? configured.name, protected: isProtected, members: loaded?.size ?? 0 });
+    }
+    const occupied = [...this.#rooms.values()].filter((room) => room.size > 0).sort((a, b) => b.size - a.size);
+    for (const room of occupied) push(room.key, { name: room.name, protected: room.isProtected, members: room.size });
+    if (list.length >= limit) return list;
+    for (const stored of this.#storage.store.recentRooms(limit)) {
+      const loaded = this.#rooms.get(stored.key);
+      push(stored.key, { name: loaded?.name ?? stored.name, protected: loaded?.isProtected ?? stored.protected, members: loaded?.size ?? 0 });
+    }
     return list;
   }
 

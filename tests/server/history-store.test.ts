@@ -167,6 +167,27 @@ describe('openHistoryStore', () => {
     }
   });
 
+  it('lists recent rooms by their newest message, else their creation, with their protection and no more than asked', () => {
+    const store = openHistoryStore(freshPath());
+    try {
+      store.ensureRoom('quiet', 'Quiet', 1_700_000_000_500);
+      store.ensureRoom('lobby', 'Lobby', 1);
+      appendRange(store, 'lobby', 'Lobby', 1, 4);
+      store.setVerifier('vault', 'Vault', 'scrypt$16384$8$1$c2FsdA==$aGFzaA==', 2);
+      assert.deepEqual(store.recentRooms(10), [
+        { key: 'quiet', name: 'Quiet', protected: false, activeAt: 1_700_000_000_500 },
+        { key: 'lobby', name: 'Lobby', protected: false, activeAt: message('Lobby', 4).ts },
+        { key: 'vault', name: 'Vault', protected: true, activeAt: 2 },
+      ]);
+      assert.deepEqual(
+        store.recentRooms(2).map((room) => room.name),
+        ['Quiet', 'Lobby'],
+      );
+    } finally {
+      store.close();
+    }
+  });
+
   it('finds everything again after the file is closed and reopened', () => {
     const path = freshPath();
     const first = openHistoryStore(path);

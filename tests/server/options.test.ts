@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 
 import {
@@ -25,7 +26,7 @@ import {
 import { IN_MEMORY } from '../../server/history-store';
 import { silentLogger } from '../../server/logger';
 import { resolveOptions, type ChatServerOptions } from '../../server/options';
-import { DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH } from '../../server/protocol';
+import { ANNOUNCED_NAME_MAX_LENGTH, DEFAULT_MAX_TEXT_BYTES, PASSWORD_MAX_LENGTH } from '../../server/protocol';
 
 /** The SockJS defaults, as resolveOptions fills them in. */
 const SOCKJS_DEFAULTS = {
@@ -80,10 +81,21 @@ describe('resolveOptions', () => {
           logger: undefined,
           now: undefined,
           version: '0.0.0',
+          hostName: hostname().trim().slice(0, ANNOUNCED_NAME_MAX_LENGTH),
+          guestRooms: true,
         },
       );
       assert.equal(resolved.logger, silentLogger);
       assert.equal(resolved.now, Date.now);
+    });
+
+    it('trims the host name and cuts it to ANNOUNCED_NAME_MAX_LENGTH, never inside a surrogate pair; a blank one is the computer name', () => {
+      assert.equal(resolveOptions({ hostName: '  Kitchen  ' }).hostName, 'Kitchen');
+      assert.equal(resolveOptions({ hostName: 'n'.repeat(ANNOUNCED_NAME_MAX_LENGTH + 5) }).hostName, 'n'.repeat(ANNOUNCED_NAME_MAX_LENGTH));
+      const emoji = `${'n'.repeat(ANNOUNCED_NAME_MAX_LENGTH - 1)}\u{1F600}`;
+      assert.equal(resolveOptions({ hostName: emoji }).hostName, 'n'.repeat(ANNOUNCED_NAME_MAX_LENGTH - 1));
+      assert.equal(resolveOptions({ hostName: '   ' }).hostName, hostname().trim().slice(0, ANNOUNCED_NAME_MAX_LENGTH));
+      assert.equal(resolveOptions({ guestRooms: false }).guestRooms, false);
     });
 
     it('takes its defaults from the named constants', () => {
@@ -243,6 +255,8 @@ describe('resolveOptions', () => {
       ['headersTimeoutMs above requestTimeoutMs', { headersTimeoutMs: 2000, requestTimeoutMs: 1000 }],
       ['zero headersTimeoutMs', { headersTimeoutMs: 0 }],
       ['negative joinThrottle.freeFailures', { joinThrottle: { freeFailures: -1 } }],
+      ['non-string hostName', { hostName: 42 as unknown as string }],
+      ['non-boolean guestRooms', { guestRooms: 'no' as unknown as boolean }],
       ['joinThrottle.baseDelayMs above maxDelayMs', { joinThrottle: { baseDelayMs: 2000, maxDelayMs: 1000 } }],
       ['room name with a zero-width space', { rooms: ['lob\u200Bby'] }],
       ['room name with a right-to-left override', { rooms: ['lobby\u202E'] }],
