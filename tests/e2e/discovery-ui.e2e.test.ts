@@ -108,10 +108,12 @@ describe('rooms of hosts on the network', () => {
   });
 
   it('the desktop app lists a discovered host with its rooms and member counts, and joins one in one click', async () => {
+    // The app only trusts a /rooms answer from the instance mDNS announced, so the feed names the host's real id.
+    const { instanceId } = (await (await fetch(`${origin}/rooms`)).json()) as { instanceId: string };
     const feed = join(tempDir, 'feed.json');
     writeFileSync(
       feed,
-      JSON.stringify([{ instanceId: 'feed-host-1', hostName: 'Dana’s laptop', protocol: PROTOCOL_VERSION, protected: false, origins: [origin] }]),
+      JSON.stringify([{ instanceId, hostName: 'Dana’s laptop', protocol: PROTOCOL_VERSION, protected: false, origins: [origin] }]),
     );
     const app: LaunchedApp = await launchApp('discovery-ui', undefined, { [DISCOVERY_FEED_ENV]: feed });
     try {

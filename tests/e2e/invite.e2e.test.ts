@@ -65,6 +65,7 @@ describe('Invites', () => {
     await window.getByTestId('copy-invite').click();
     await expect(() => app.evaluate(({ clipboard }) => clipboard.readText()), invite);
     assert.equal((await window.getByTestId('copy-invite').textContent())?.trim(), 'Copied');
+    await shoot(window, 'invite-chat-sidebar');
   });
 
   it('opening the invite in a browser fills the join form with the room and joins the host’s member', async () => {
@@ -117,6 +118,26 @@ describe('Invites', () => {
     await window.reload();
     await window.getByTestId('name-input').waitFor();
     assert.equal(await window.getByTestId('recent-rooms').count(), 0, 'forgotten for good');
+  });
+
+  it('the host form passes the user\'s name as the host name and "Members may create rooms" to the host', async () => {
+    const { window } = host;
+    await window.getByTestId('stop-hosting-button').click();
+    await window.getByTestId('host-button').waitFor();
+    await window.getByTestId('host-options').click();
+    const guestRooms = window.getByTestId('host-guest-rooms-checkbox');
+    assert.equal(await guestRooms.isChecked(), true, 'on by default');
+    await guestRooms.uncheck();
+    await window.getByTestId('host-scope-select').selectOption('lan');
+    assert.equal(await window.getByTestId('host-announce-checkbox').isChecked(), true, 'announcing is on by default on the LAN');
+    // Tests never listen on the LAN: host on this computer only, where nothing is announced.
+    await window.getByTestId('host-scope-select').selectOption('local');
+    assert.equal(await window.getByTestId('host-announce-checkbox').count(), 0, 'no announcing for this computer only');
+    shareUrl = await hostRoom(window, '  Alice  ', 'standup');
+    invite = `${shareUrl}/?room=standup`;
+    const report = (await (await fetch(`${shareUrl}/rooms`)).json()) as { hostName: string; guestRooms: boolean };
+    assert.equal(report.hostName, 'Alice');
+    assert.equal(report.guestRooms, false);
   });
 
   it('in a browser without navigator.clipboard (plain http on the LAN), Copy falls back to execCommand', async () => {
