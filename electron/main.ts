@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupClipboard } from './clipboard';
 import { setupDiscovery } from './discovery';
 import { setupExternalLinks } from './external-links';
 import { handle, setupIpc } from './ipc';
@@ -56,6 +57,7 @@ function onReady(): void {
     platform: process.platform,
   }));
   setupExternalLinks();
+  setupClipboard();
   setupPowerEvents();
   setupMenu();
   setupWindows();
