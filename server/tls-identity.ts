@@ -287,6 +287,14 @@ function syncDirectory(directory: string): void {
   }
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The host's own identity in `directory`: loaded when `tls-cert.pem` and
  * `tls-key.pem` are there, generated and written once otherwise (directory
@@ -313,8 +321,11 @@ export async function loadOrCreateTlsIdentity(directory: string): Promise<Stored
       mkdirSync(dirname(directory), { recursive: true });
       mkdirSync(directory, { mode: PRIVATE_DIRECTORY_MODE });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      if (code !== 'EEXIST') throw new TlsIdentityError('TLS_ERR_WRITE', directory, `Cannot create ${directory} (${code}).`);
+      // Another process may have made it meanwhile; anything else in the way is an error.
+      if (!isDirectory(directory)) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new TlsIdentityError('TLS_ERR_WRITE', directory, `Cannot create ${directory} (${code}).`);
+      }
     }
   }
   const identity = await createSelfSignedIdentity();
