@@ -80,6 +80,8 @@ describe('resolveOptions', () => {
           logger: undefined,
           now: undefined,
           version: '0.0.0',
+          tls: undefined,
+          httpForBrowsersPort: undefined,
         },
       );
       assert.equal(resolved.logger, silentLogger);
