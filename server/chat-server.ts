@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createSecureContext } from 'node:tls';
 
 import { AddressCounter, addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
@@ -142,6 +143,9 @@ function isUnder(pathname: string, prefix: string): boolean {
 export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const config: ResolvedOptions = resolveOptions(options);
   const { logger } = config;
+  // Checked before the history file is opened (and locked), so a bad
+  // certificate or key does not leave it open.
+  const tlsFingerprint = config.tls === undefined ? undefined : checkTls(config.tls);
   const store: HistoryStore = openHistoryStore(config.dataPath, {
     freshHistory: config.freshHistory,
     onWarning: (message) => logger.warn(message),
@@ -389,7 +393,6 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   // routes over TLS (issue 15). An optional second, plain listener serves
   // browsers that will not accept a self-signed certificate.
   const httpServer: Server = config.tls === undefined ? createServer(httpOptions, onRequest) : createTlsListener(config.tls, httpOptions, onRequest);
-  const tlsFingerprint = config.tls === undefined ? undefined : fingerprintOfCertificate(config.tls.cert);
   const browserServer: Server | undefined = config.httpForBrowsersPort === undefined ? undefined : createServer(httpOptions, onRequest);
   const listeners = browserServer === undefined ? [httpServer] : [httpServer, browserServer];
   for (const listener of listeners) listener.on('upgrade', onUpgrade);
@@ -593,23 +596,34 @@ async function applyRoomPasswords(store: HistoryStore, config: ResolvedOptions, 
 }
 
 /**
- * The HTTPS listener for `tls`: the HTTP server's options, and a TLS
- * handshake that must finish within the headers timeout (Node's default
- * is 120 s, which would let a client that never says hello hold a socket
- * twelve times longer than one that never sends its headers).
+ * Checks the `tls` option the way the HTTPS listener will use it (a TLS
+ * context from the certificate and key) and returns the certificate's
+ * fingerprint.
  *
- * @throws TypeError when the certificate or key cannot be used
+ * @throws TypeError when the certificate or key cannot be used, or do not belong together
+ */
+function checkTls(tls: { cert: string; key: string }): string {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+    return fingerprintOfCertificate(tls.cert);
+  } catch (error) {
+    throw new TypeError(`tls: the certificate and key cannot be used: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The HTTPS listener for `tls` (checked by {@link checkTls}): the HTTP
+ * server's options, and a TLS handshake that must finish within the
+ * headers timeout (Node's default is 120 s, which would let a client that
+ * never says hello hold a socket twelve times longer than one that never
+ * sends its headers).
  */
 function createTlsListener(
   tls: { cert: string; key: string },
   httpOptions: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number },
   onRequest: (request: IncomingMessage, response: ServerResponse) => void,
 ): Server {
-  try {
-    return createHttpsServer({ ...httpOptions, cert: tls.cert, key: tls.key, handshakeTimeout: httpOptions.headersTimeout }, onRequest) as unknown as Server;
-  } catch (error) {
-    throw new TypeError(`tls: the certificate and key cannot be used: ${(error as Error).message}`);
-  }
+  return createHttpsServer({ ...httpOptions, cert: tls.cert, key: tls.key, handshakeTimeout: httpOptions.headersTimeout }, onRequest) as unknown as Server;
 }
 
 /**

@@ -185,8 +185,16 @@ describe('TLS options', () => {
     assert.throws(() => createChatServer({ ...BASE_OPTIONS, port: 8443, httpForBrowsersPort: 8443, tls: identity }), /must differ/);
   });
 
-  it('refuse a certificate and key that do not belong together', () => {
-    assert.throws(() => createChatServer({ ...BASE_OPTIONS, tls: { cert: identity.cert, key: other.key } }), TypeError);
+  it('refuse a certificate and key that do not belong together, before opening the history file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lanchat-tls-data-'));
+    after(() => rmSync(folder, { recursive: true, force: true }));
+    const dataPath = join(folder, 'history.sqlite');
+    assert.throws(() => createChatServer({ ...BASE_OPTIONS, dataPath, tls: { cert: identity.cert, key: other.key } }), TypeError);
+    assert.throws(() => createChatServer({ ...BASE_OPTIONS, dataPath, tls: { cert: 'not a certificate', key: identity.key } }), TypeError);
+    // The file is not left open (and locked) by the refused host.
+    const server = createChatServer({ ...BASE_OPTIONS, dataPath, tls: identity });
+    await server.start();
+    await server.close();
   });
 
   it('fail the start when the browsers’ port is taken, with nothing left listening', async () => {
