@@ -39,6 +39,8 @@ export interface ClientOptions {
   connectTimeoutMs: number;
   /** Keep-alive agent for xhr-streaming (one per process). */
   agent?: Agent;
+  /** `wss://` (framing `ws` only): the server serves TLS with a self-signed certificate. */
+  tls?: boolean;
 }
 
 /** An open, ready (joined, for LanChat) client. */
@@ -70,6 +72,14 @@ interface Wire {
 /** ws's own client parsing work is the same for every stack; UTF-8 validation is skipped to keep it small. */
 const WS_CLIENT_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true } as const;
 
+/**
+ * Over TLS: the bench server's certificate is made fresh for each run, and
+ * what is measured is the server's CPU, so the client does not verify it
+ * (LanChat's clients pin its fingerprint, which costs one comparison per
+ * connection, not per message).
+ */
+const WSS_CLIENT_OPTIONS = { ...WS_CLIENT_OPTIONS, rejectUnauthorized: false } as const;
+
 function rawToLatin1(data: WebSocket.RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('latin1');
   if (Array.isArray(data)) return Buffer.concat(data).toString('latin1');
@@ -89,7 +99,9 @@ function sockJsSessionPath(prefix: string): string {
 }
 
 function openWs(options: ClientOptions, events: WireEvents): Wire {
-  const socket = new WebSocket(`ws://${options.host}:${options.port}${options.path}`, WS_CLIENT_OPTIONS);
+  const socket = options.tls
+    ? new WebSocket(`wss://${options.host}:${options.port}${options.path}`, WSS_CLIENT_OPTIONS)
+    : new WebSocket(`ws://${options.host}:${options.port}${options.path}`, WS_CLIENT_OPTIONS);
   // Errors are followed by 'close', which is what the owner acts on.
   socket.on('error', () => undefined);
   socket.on('open', () => events.open());

@@ -34,6 +34,8 @@ export interface LoadGeneratorConfig {
   framing: Framing;
   envelope: Envelope;
   path: string;
+  /** Connect with `wss://` (the stack's server serves TLS). */
+  tls?: boolean;
 }
 
 /** Opens `count` more clients, `concurrency` handshakes at a time. @public */

@@ -24,6 +24,7 @@ const COLOURS: Record<StackId, string> = {
   'lanchat-ws': '#e15759',
   'lanchat-sockjs': '#f28e2b',
   'lanchat-xhr': '#edc948',
+  'lanchat-wss': '#b07aa1',
 };
 
 function num(value: number | undefined, digits: number): string {

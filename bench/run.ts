@@ -372,8 +372,9 @@ async function runTrial(spec: StackSpec, n: number, rep: number, plan: Plan): Pr
     processes += 1;
     const dataPath = join(tempDir, `history-${processes}.sqlite`);
     const args = spec.server === 'lanchat-server' ? ['--data', dataPath, '--max-clients', String(n + CONNECTION_HEADROOM)] : [];
+    if (spec.tls) args.push('--tls');
     server = await startServer(spec.server, args, env);
-    generator = startGenerator({ host: HOST, port: server.port, framing: spec.framing, envelope: spec.envelope, path: spec.path });
+    generator = startGenerator({ host: HOST, port: server.port, framing: spec.framing, envelope: spec.envelope, path: spec.path, tls: spec.tls });
     return {
       connect: (count) =>
         generator!.request<ConnectResult>(

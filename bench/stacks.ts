@@ -26,7 +26,7 @@ export type Framing = 'ws' | 'socketio' | 'sockjs-ws' | 'sockjs-xhr';
 export type Envelope = 'plain' | 'lanchat';
 
 /** Stack ids, in report order. */
-export const STACK_IDS = ['bare-ws', 'socketio', 'sockjs-plain', 'lanchat-ws', 'lanchat-sockjs', 'lanchat-xhr'] as const;
+export const STACK_IDS = ['bare-ws', 'socketio', 'sockjs-plain', 'lanchat-ws', 'lanchat-sockjs', 'lanchat-xhr', 'lanchat-wss'] as const;
 
 /** One stack id. */
 export type StackId = (typeof STACK_IDS)[number];
@@ -45,6 +45,12 @@ export interface StackSpec {
   path: string;
   /** Whether this stack runs at every N or only at the smaller "xhr" N values. */
   smallNOnly: boolean;
+  /**
+   * The server serves HTTPS/WSS with a self-signed certificate (issue 15)
+   * and the clients connect with `wss://`: the same stack as the plain one
+   * plus TLS, to price encryption per delivery.
+   */
+  tls?: boolean;
 }
 
 /** The stacks, keyed by id. The bare `ws` loop is the ceiling every ratio refers to. */
@@ -109,6 +115,17 @@ export const STACKS: Record<StackId, StackSpec> = {
     path: '/sockjs',
     smallNOnly: true,
   },
+  'lanchat-wss': {
+    id: 'lanchat-wss',
+    letter: 'g',
+    label: 'LanChat /ws over TLS',
+    server: 'lanchat-server',
+    framing: 'ws',
+    envelope: 'lanchat',
+    path: '/ws',
+    smallNOnly: false,
+    tls: true,
+  },
 };
 
 /** The room every LanChat client joins. */
@@ -124,7 +141,7 @@ export function parseStacks(list: string): StackId[] {
   const wanted = new Set<StackId>();
   for (const raw of list.split(',').map((item) => item.trim()).filter(Boolean)) {
     const spec = Object.values(STACKS).find((stack) => stack.id === raw || stack.letter === raw);
-    if (!spec) throw new Error(`unknown stack "${raw}"; use letters a-f or ids ${STACK_IDS.join(', ')}`);
+    if (!spec) throw new Error(`unknown stack "${raw}"; use letters a-g or ids ${STACK_IDS.join(', ')}`);
     wanted.add(spec.id);
   }
   return STACK_IDS.filter((id) => wanted.has(id));

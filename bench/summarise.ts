@@ -24,6 +24,8 @@ export const CEILING: StackId = 'bare-ws';
 
 /** Targets from the issue. Update bench/README.md too when they change. */
 const TARGET_CPU_RAW = 1.15;
+/** LanChat /ws over TLS: server CPU per delivery at most this times plain /ws's (issue 15). */
+const TARGET_CPU_TLS_VS_PLAIN = 1.5;
 const TARGET_CPU_SOCKJS = 1.4;
 const TARGET_RSS_RAW_BYTES = 15_000;
 const TARGET_RSS_SOCKJS_BYTES = 20_000;
@@ -218,6 +220,12 @@ export function checkTargets(summary: StackSummary[]): TargetCheck[] {
     });
   };
   within('LanChat /ws: server CPU per delivery vs ceiling', raw?.ratio?.cpuUsPerDelivery, TARGET_CPU_RAW, '×');
+  const overTls = row('lanchat-wss');
+  if (overTls !== undefined) {
+    const tlsCpu = overTls.cpuUsPerDelivery?.median;
+    const plainCpu = raw?.cpuUsPerDelivery?.median;
+    within('LanChat /ws over TLS: server CPU per delivery vs plain /ws', tlsCpu === undefined || !plainCpu ? undefined : tlsCpu / plainCpu, TARGET_CPU_TLS_VS_PLAIN, '×');
+  }
   within('LanChat SockJS websocket: server CPU per delivery vs ceiling', sock?.ratio?.cpuUsPerDelivery, TARGET_CPU_SOCKJS, '×');
   const sockCpu = sock?.cpuUsPerDelivery?.median;
   for (const [peer, label] of [

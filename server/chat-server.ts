@@ -7,8 +7,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createSecureContext } from 'node:tls';
 
 import { AddressCounter, addressKey } from './address-limits';
 import type { ClientConnection } from './client-connection';
@@ -29,6 +31,7 @@ import { RoomRegistry, roomKey, type RegistryMemory } from './rooms';
 import { ChatSession, type SessionContext } from './session';
 import { createSockJsTestServices, type SockJsTestServices } from './sockjs-test-services';
 import { SECURITY_HEADERS, serveStatic } from './static-files';
+import { fingerprintOfCertificate } from './tls-identity';
 import { createSockJsTransport, type SockJsTransport } from './transports/sockjs';
 import { createWsTransport, type WsTransport } from './transports/ws';
 
@@ -68,6 +71,8 @@ export interface HealthReport {
   rooms: Array<{ name: string; protected: boolean; members?: number; lastSeq?: number }>;
   /** In-memory history: rooms loaded, messages and estimated bytes in their windows. */
   memory: RegistryMemory;
+  /** Whether the main listener serves HTTPS/WSS (issue 15). */
+  tls: boolean;
 }
 
 /** A LanChat host. @public */
@@ -98,6 +103,14 @@ export interface ChatServer {
    * per-address limit. For diagnostics and tests.
    */
   socketCount(): number;
+  /**
+   * SHA-256 fingerprint (`AB:CD:…`) of the certificate the host serves with
+   * `tls`, which clients pin; `undefined` without TLS. The host screen shows
+   * it with `shortFingerprint` (server/protocol/fingerprint.ts).
+   */
+  readonly tlsFingerprint: string | undefined;
+  /** The plain-HTTP listener's address while running, when `httpForBrowsersPort` is set. */
+  httpForBrowsersAddress(): AddressInfo | undefined;
 }
 
 /** Sockets (or sessions) refused over a per-address limit per warning logged. */
@@ -137,6 +150,9 @@ function isUnder(pathname: string, prefix: string): boolean {
 export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const config: ResolvedOptions = resolveOptions(options);
   const { logger } = config;
+  // Checked before the history file is opened (and locked), so a bad
+  // certificate or key does not leave it open.
+  const tlsFingerprint = config.tls === undefined ? undefined : checkTls(config.tls);
   const store: HistoryStore = openHistoryStore(config.dataPath, {
     freshHistory: config.freshHistory,
     onWarning: (message) => logger.warn(message),
@@ -230,6 +246,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       return;
     }
     sessions.set(connection, new ChatSession(connection, context));
+    logger.debug('connection opened', { connection: connection.id, transport: connection.transport, encrypted: connection.encrypted === true });
     connection.onClose(() => {
       sessions.delete(connection);
       sessionsByAddress.release(address);
@@ -319,6 +336,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       connections: sessions.size,
       rooms: roomList,
       memory: rooms.memory(),
+      tls: config.tls !== undefined,
     };
   };
 
@@ -384,22 +402,28 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
 
-  const httpServer: Server = createServer(
-    {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_INTERVAL_MS,
-    },
-    onRequest,
-  );
-  httpServer.on('upgrade', onUpgrade);
+  const httpOptions = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_INTERVAL_MS,
+  };
+  // With TLS the main listener is HTTPS: the same request and upgrade
+  // handlers, so /ws, /sockjs, /health and the web client are the same
+  // routes over TLS (issue 15). An optional second, plain listener serves
+  // browsers that will not accept a self-signed certificate.
+  const httpServer: Server = config.tls === undefined ? createServer(httpOptions, onRequest) : createTlsListener(config.tls, httpOptions, onRequest);
+  const browserServer: Server | undefined = config.httpForBrowsersPort === undefined ? undefined : createServer(httpOptions, onRequest);
+  const listeners = browserServer === undefined ? [httpServer] : [httpServer, browserServer];
+  for (const listener of listeners) listener.on('upgrade', onUpgrade);
+  // A TLS handshake that fails or does not finish in time: Node destroys the socket; only log it.
+  httpServer.on('tlsClientError', (error: NodeJS.ErrnoException) => logger.debug('tls handshake failed', { code: error.code, error: error.message }));
 
   // Sockets per client address, counted when the socket is accepted: before
   // any byte is read, so half-sent requests count too.
   const socketsByAddress = new AddressCounter(config.maxSocketsPerAddress);
   let openSockets = 0;
   let refusedSockets = 0;
-  httpServer.on('connection', (socket: Socket) => {
+  const onSocket = (socket: Socket): void => {
     const address = addressKey(socket.remoteAddress);
     if (!socketsByAddress.tryAcquire(address)) {
       // Logged once per SOCKET_REFUSALS_PER_LOG_LINE so a flood does not flood the log too.
@@ -414,7 +438,10 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
       openSockets -= 1;
       socketsByAddress.release(address);
     });
-  });
+  };
+  // On the HTTPS listener 'connection' comes with the TCP socket, before the
+  // TLS handshake: sockets that never finish one count too.
+  for (const listener of listeners) listener.on('connection', onSocket);
 
   // A malformed request, or one whose headers or body did not arrive in
   // time (a slowloris): answer if nothing was sent yet, then destroy the
@@ -422,12 +449,13 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   // (allowHalfOpen), so an ended socket stays until the client closes its
   // side, which a slowloris never does (issue 13, finding 5: 2,999 of 3,000
   // such sockets were still open 100 s later). Node's own handler does the same.
-  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+  const onClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
     logger.debug('http client error', { code: error.code });
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) socket.write(clientErrorResponse(error.code));
     socket.destroy();
-  });
+  };
+  for (const listener of listeners) listener.on('clientError', onClientError);
 
   return {
     get state() {
@@ -442,6 +470,11 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     pruneHistory,
     sweepRooms,
     socketCount: () => openSockets,
+    tlsFingerprint,
+    httpForBrowsersAddress() {
+      const address = state === 'running' ? browserServer?.address() : undefined;
+      return address !== null && typeof address === 'object' ? address : undefined;
+    },
     async start() {
       if (state !== 'idle') throw new Error(`cannot start a server that is ${state}`);
       state = 'starting';
@@ -452,9 +485,20 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
         store.close();
         throw error;
       }
+      if (browserServer !== undefined) {
+        // The plain listener first: when its port is taken the host does not start at all.
+        try {
+          await listenForBrowsers(browserServer, config.host, config.httpForBrowsersPort ?? 0, logger);
+        } catch (error) {
+          state = 'closed';
+          store.close();
+          throw error;
+        }
+      }
       return new Promise<AddressInfo>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException): void => {
           state = 'closed';
+          browserServer?.close();
           store.close();
           const code = error.code ?? 'UNKNOWN';
           const message =
@@ -484,7 +528,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
           retentionTimer.unref();
           timers.push(sweepTimer, retentionTimer);
           const address = httpServer.address() as AddressInfo;
-          logger.info('LanChat host listening', { address: address.address, port: address.port });
+          logger.info('LanChat host listening', { address: address.address, port: address.port, tls: config.tls !== undefined, fingerprint: tlsFingerprint });
           resolve(address);
         });
       });
@@ -523,10 +567,13 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
           if (retentionRun) retentionRun.then(closeStore, closeStore);
           else closeStore();
         });
-        httpServer.closeIdleConnections();
+        browserServer?.close();
+        for (const listener of listeners) listener.closeIdleConnections();
         // Long-polling and streaming responses hold sockets open; after a
         // grace period they are cut so close() always settles.
-        setTimeout(() => httpServer.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        setTimeout(() => {
+          for (const listener of listeners) listener.closeAllConnections();
+        }, CLOSE_GRACE_MS).unref();
       });
       return closing;
     },
@@ -566,4 +613,61 @@ async function applyRoomPasswords(store: HistoryStore, config: ResolvedOptions, 
     store.setVerifier(key, room.name, await createVerifier(room.password), config.now());
     if (stored !== undefined) logger.info('room password changed', { room: room.name });
   }
+}
+
+/**
+ * Checks the `tls` option the way the HTTPS listener will use it (a TLS
+ * context from the certificate and key) and returns the certificate's
+ * fingerprint.
+ *
+ * @throws TypeError when the certificate or key cannot be used, or do not belong together
+ */
+function checkTls(tls: { cert: string; key: string }): string {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+    return fingerprintOfCertificate(tls.cert);
+  } catch (error) {
+    throw new TypeError(`tls: the certificate and key cannot be used: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The HTTPS listener for `tls` (checked by {@link checkTls}): the HTTP
+ * server's options, and a TLS handshake that must finish within the
+ * headers timeout (Node's default is 120 s, which would let a client that
+ * never says hello hold a socket twelve times longer than one that never
+ * sends its headers).
+ */
+function createTlsListener(
+  tls: { cert: string; key: string },
+  httpOptions: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number },
+  onRequest: (request: IncomingMessage, response: ServerResponse) => void,
+): Server {
+  return createHttpsServer({ ...httpOptions, cert: tls.cert, key: tls.key, handshakeTimeout: httpOptions.headersTimeout }, onRequest) as unknown as Server;
+}
+
+/**
+ * Starts the plain-HTTP listener for browsers (`httpForBrowsersPort`).
+ *
+ * @throws HostStartError naming that port when it cannot listen
+ */
+function listenForBrowsers(server: Server, host: string, port: number, logger: ResolvedOptions['logger']): Promise<AddressInfo> {
+  return new Promise<AddressInfo>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const code = error.code ?? 'UNKNOWN';
+      const message =
+        code === 'EADDRINUSE'
+          ? `Port ${port} (plain HTTP for browsers) is already in use on ${host}.`
+          : `Cannot listen for browsers on ${host}:${port}: ${error.message}`;
+      reject(new HostStartError(code, port, message));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      server.on('error', (error) => logger.error('http (browsers) server error', { error: error.message }));
+      const address = server.address() as AddressInfo;
+      logger.info('LanChat host listening for browsers without encryption', { address: address.address, port: address.port });
+      resolve(address);
+    });
+  });
 }

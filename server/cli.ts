@@ -31,6 +31,8 @@ import { createConsoleLogger, type LogLevel } from './logger';
 import { checkRoomName, inviteUrl } from './protocol';
 import { ANNOUNCED_NAME_MAX_LENGTH } from './protocol/announcement';
 import { PROTOCOL_VERSION } from './protocol/limits';
+import { shortFingerprint } from './protocol/fingerprint';
+import { TlsIdentityError, createSelfSignedIdentity, loadOrCreateTlsIdentity, loadTlsIdentityFiles, type TlsIdentity } from './tls-identity';
 
 const EXIT_START_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -93,6 +95,14 @@ const USAGE = `Usage: lanchat-host [options]
   --no-announce         do not announce it (people join by its address)
   --host-name <name>    the name LanChat apps show for this host (default: this
                         computer's name, ${hostname()})
+  --tls                 serve HTTPS and WSS with a self-signed certificate made once
+                        and kept beside the history file (tls-cert.pem, tls-key.pem);
+                        clients check its fingerprint, printed at start (default: off)
+  --no-tls              serve plain HTTP (the default for the CLI)
+  --tls-cert <file>     serve HTTPS with this certificate (PEM) instead; needs
+  --tls-key <file>      its private key (PEM); the two imply --tls
+  --http-for-browsers <port>  with TLS, also serve plain HTTP on this port for
+                        browsers that refuse the self-signed certificate (unencrypted)
   --log-level <level>   debug | info | warn | error (default info)
   -h, --help            show this help
   -v, --version         print the version
@@ -231,6 +241,58 @@ function readVersion(): string {
   return '0.0.0';
 }
 
+/** The host's TLS identity, and where it comes from (for the start-up lines). */
+interface CliTls {
+  identity: TlsIdentity;
+  /** The certificate file; undefined for a temporary one. */
+  certPath?: string;
+  /** `made now` on the first start with --tls, `temporary` with in-memory history. */
+  note?: string;
+}
+
+/**
+ * The TLS identity the command line asks for: none (the default, --no-tls),
+ * the user's files (--tls-cert/--tls-key, which imply --tls), or the host's
+ * own one beside the history file (--tls), made on the first start. With
+ * in-memory history there is nowhere to keep it: a temporary one is made
+ * for this run, and said so.
+ *
+ * @throws UsageError for contradictory flags; TlsIdentityError for unusable files
+ */
+async function tlsIdentity(
+  values: { tls?: boolean; 'no-tls'?: boolean; 'tls-cert'?: string; 'tls-key'?: string; 'http-for-browsers'?: string },
+  dataPath: string,
+): Promise<CliTls | undefined> {
+  const certPath = values['tls-cert'];
+  const keyPath = values['tls-key'];
+  const wanted = values.tls === true || certPath !== undefined || keyPath !== undefined;
+  if (values['no-tls'] === true && (wanted || values['http-for-browsers'] !== undefined)) {
+    throw new UsageError('--no-tls contradicts --tls, --tls-cert, --tls-key and --http-for-browsers');
+  }
+  if ((certPath === undefined) !== (keyPath === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both');
+  if (!wanted) {
+    if (values['http-for-browsers'] !== undefined) throw new UsageError('--http-for-browsers needs --tls: without it every listener is plain HTTP already');
+    return undefined;
+  }
+  if (certPath !== undefined && keyPath !== undefined) return { identity: loadTlsIdentityFiles(certPath, keyPath), certPath };
+  if (dataPath === IN_MEMORY) return { identity: await createSelfSignedIdentity(), note: 'temporary, for this run only: --data :memory: keeps nothing' };
+  const stored = await loadOrCreateTlsIdentity(dirname(dataPath));
+  return { identity: stored, certPath: stored.certPath, note: stored.created ? 'made now; it stays for the next starts' : undefined };
+}
+
+/** Prints the certificate's fingerprint (full and short) and the plain listener for browsers, if any. */
+function printTls(tls: CliTls, browsers: { address: string; port: number } | undefined): void {
+  const where = tls.certPath ?? 'in memory';
+  process.stdout.write(`  TLS certificate: ${where}${tls.note === undefined ? '' : ` (${tls.note})`}\n`);
+  process.stdout.write(`  fingerprint (SHA-256): ${tls.identity.fingerprint}\n`);
+  process.stdout.write(`  short fingerprint: ${shortFingerprint(tls.identity.fingerprint)}\n`);
+  if (browsers !== undefined) {
+    for (const url of shareableUrls(browsers.address, browsers.port)) {
+      process.stdout.write(`  browsers without encryption: ${url}\n`);
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let values;
   try {
@@ -275,6 +337,11 @@ async function main(argv: string[]): Promise<number> {
         announce: { type: 'boolean' },
         'no-announce': { type: 'boolean' },
         'host-name': { type: 'string' },
+        tls: { type: 'boolean' },
+        'no-tls': { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'http-for-browsers': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -300,6 +367,7 @@ async function main(argv: string[]): Promise<number> {
   let hostName = '';
   let passwordGiven = false;
   const bindHost = values.host ?? DEFAULT_BIND_ADDRESS;
+  let tls: CliTls | undefined;
   try {
     announce = announceOption(bindHost, values.announce, values['no-announce']);
     hostName = hostNameOption(values['host-name']);
@@ -311,6 +379,7 @@ async function main(argv: string[]): Promise<number> {
     passwordGiven = password !== undefined;
     const dataPath = values.data ?? defaultDataPath();
     prepareDataDirectory(dataPath);
+    tls = await tlsIdentity(values, dataPath);
     server = createChatServer({
       port,
       host: bindHost,
@@ -353,13 +422,15 @@ async function main(argv: string[]): Promise<number> {
       logger: createConsoleLogger(logLevel),
       version,
       guestRooms: values['no-guest-rooms'] ? false : undefined,
+      tls: tls === undefined ? undefined : { cert: tls.identity.cert, key: tls.identity.key },
+      httpForBrowsersPort: integerOption('http-for-browsers', values['http-for-browsers']),
     });
   } catch (error) {
     if (error instanceof UsageError || error instanceof TypeError) {
       process.stderr.write(`lanchat-host: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof HistoryStoreError) {
+    if (error instanceof HistoryStoreError || error instanceof TlsIdentityError) {
       process.stderr.write(`lanchat-host: ${describeFailure(error)}\n`);
       return EXIT_START_FAILED;
     }
@@ -377,12 +448,14 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  process.stdout.write(`LanChat host listening on http://${address.address}:${address.port}\n`);
+  const scheme = tls === undefined ? 'http' : 'https';
+  process.stdout.write(`LanChat host listening on ${scheme}://${address.address}:${address.port}\n`);
   process.stdout.write(`  history: ${values.data ?? defaultDataPath()}\n`);
+  if (tls !== undefined) printTls(tls, server.httpForBrowsersAddress());
   if (values['sockjs-test-services']) {
     process.stdout.write('  SockJS test services: /echo /disabled_websocket_echo /cookie_needed_echo /close\n');
   }
-  const urls = shareableUrls(address.address, address.port);
+  const urls = shareableUrls(address.address, address.port).map((url) => url.replace(/^http:/, `${scheme}:`));
   for (const url of urls) {
     process.stdout.write(`  join at ${url}\n`);
   }

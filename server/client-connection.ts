@@ -23,6 +23,12 @@ export interface ClientConnection {
    * send without one, such as a `<script>` loading a SockJS jsonp URL).
    */
   readonly origin?: string;
+  /**
+   * Whether the connection came over TLS (the host's HTTPS listener) rather
+   * than plain HTTP (a host without `tls`, or its `httpForBrowsersPort`
+   * listener). Set by both transports; optional so test doubles may omit it.
+   */
+  readonly encrypted?: boolean;
   /** When the connection opened (ms since the epoch). */
   readonly openedAt: number;
   /** When the client last showed it is alive: a frame, or a WebSocket pong (ms since the epoch). */

@@ -250,6 +250,30 @@ export interface ChatServerOptions {
    * those already stored) can be joined. CLI: `--no-guest-rooms`. @default true
    */
   guestRooms?: boolean;
+  /**
+   * Serve HTTPS and WSS on `port` with this certificate and private key
+   * (PEM), instead of plain HTTP (issue 15). Every route is the same: `/ws`,
+   * `/sockjs`, `/health`, the web client. server/tls-identity.ts makes or
+   * loads one; the server's `tlsFingerprint` is what clients pin.
+   * CLI: `--tls`, `--tls-cert`/`--tls-key`. @default undefined (plain HTTP)
+   */
+  tls?: TlsOptions;
+  /**
+   * With `tls`, also serve the same routes over plain HTTP on this port
+   * (0 picks a free one), for browsers that will not accept the
+   * self-signed certificate. Members connected there are not encrypted
+   * (their session's `encrypted` is false). Needs `tls`.
+   * CLI: `--http-for-browsers <port>`. @default undefined (no plain listener)
+   */
+  httpForBrowsersPort?: number;
+}
+
+/** A certificate and its private key, PEM, for {@link ChatServerOptions.tls}. @public */
+export interface TlsOptions {
+  /** The certificate (or chain), PEM. */
+  cert: string;
+  /** Its private key, PEM. */
+  key: string;
 }
 
 /** Options after defaults are applied. */
@@ -292,6 +316,8 @@ export interface ResolvedOptions {
   version: string;
   hostName: string;
   guestRooms: boolean;
+  tls: TlsOptions | undefined;
+  httpForBrowsersPort: number | undefined;
 }
 
 const MAX_PORT = 65_535;
@@ -399,6 +425,8 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
     now: Date.now,
     version: '0.0.0',
     guestRooms: true,
+    tls: undefined,
+    httpForBrowsersPort: undefined,
     ...given,
     hostName: announcedName(options.hostName ?? hostname()),
     rooms: [],
@@ -498,6 +526,17 @@ export function resolveOptions(options: ChatServerOptions = {}): ResolvedOptions
   }
   if (resolved.pingIntervalMs >= resolved.idleTimeoutMs) {
     throw new TypeError('pingIntervalMs must be shorter than idleTimeoutMs, or live /ws peers would time out');
+  }
+  if (resolved.tls !== undefined && (typeof resolved.tls.cert !== 'string' || typeof resolved.tls.key !== 'string')) {
+    throw new TypeError('tls needs both cert and key, as PEM text');
+  }
+  if (resolved.httpForBrowsersPort !== undefined) {
+    const browserPort = resolved.httpForBrowsersPort;
+    if (!Number.isInteger(browserPort) || browserPort < 0 || browserPort > MAX_PORT) {
+      throw new TypeError(`httpForBrowsersPort must be an integer from 0 to ${MAX_PORT}, got ${browserPort}`);
+    }
+    if (resolved.tls === undefined) throw new TypeError('httpForBrowsersPort needs tls: without it the host serves plain HTTP already');
+    if (browserPort !== 0 && browserPort === resolved.port) throw new TypeError('httpForBrowsersPort must differ from port');
   }
   resolved.rooms = (options.rooms ?? []).map((room) => resolveRoom(room, resolved.maxMembersPerRoom));
   if (resolved.rooms.length > resolved.maxRooms) {

@@ -105,6 +105,14 @@ export class ChatSession {
     return this.#room !== undefined;
   }
 
+  /**
+   * Whether the member's connection is encrypted (TLS), for the host's list
+   * of members connected without encryption (issue 15; not on the wire yet).
+   */
+  get encrypted(): boolean {
+    return this.#connection.encrypted === true;
+  }
+
   #onFrame(data: string): void {
     if (this.#closed) return;
     // The id of the `send` being handled, so its sender can match a refusal to it.

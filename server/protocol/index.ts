@@ -13,3 +13,4 @@ export * from './names';
 export * from './announcement';
 export * from './invite';
 export * from './rooms-report';
+export * from './fingerprint';

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 import sockjs from 'sockjs';
 import { quote } from 'sockjs/lib/utils';
@@ -131,6 +132,7 @@ class SockJsConnection implements ClientConnection {
   readonly id: string;
   readonly remoteAddress: string;
   readonly origin: string | undefined;
+  readonly encrypted: boolean;
   readonly openedAt: number;
   lastActivityAt: number;
   readonly #conn: sockjs.Connection;
@@ -142,12 +144,13 @@ class SockJsConnection implements ClientConnection {
   readonly #closeHandlers: Array<() => void> = [];
   #gone = false;
 
-  constructor(id: string, conn: sockjs.Connection, origin: string | undefined, options: SockJsTransportOptions) {
+  constructor(id: string, conn: sockjs.Connection, origin: string | undefined, encrypted: boolean, options: SockJsTransportOptions) {
     this.id = id;
     this.#conn = conn;
     this.#session = (conn as unknown as { _session: SockJsSessionInternals })._session;
     this.remoteAddress = conn.remoteAddress ?? '';
     this.origin = origin;
+    this.encrypted = encrypted;
     this.#guard = new SendQueueGuard(options);
     this.#messageCacheSize = options.messageCacheSize;
     this.#now = options.now;
@@ -280,6 +283,8 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
   // the latest request on each TCP socket is kept here, by address and port,
   // until the socket closes.
   const originByPeer = new Map<string, string | undefined>();
+  // Likewise whether that TCP socket is a TLSSocket (the HTTPS listener).
+  const encryptedPeers = new Set<string>();
   const trackedSockets = new WeakSet<object>();
   const noteOrigin = (request: IncomingMessage): void => {
     const socket = request.socket;
@@ -287,7 +292,11 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
     originByPeer.set(key, request.headers.origin);
     if (!trackedSockets.has(socket)) {
       trackedSockets.add(socket);
-      socket.once('close', () => originByPeer.delete(key));
+      if ((socket as TLSSocket).encrypted === true) encryptedPeers.add(key);
+      socket.once('close', () => {
+        originByPeer.delete(key);
+        encryptedPeers.delete(key);
+      });
     }
   };
   server.on('connection', (conn: sockjs.Connection | null) => {
@@ -297,8 +306,8 @@ export function createSockJsTransport(options: SockJsTransportOptions): SockJsTr
     conn.on('error', (error: Error) => options.logger.debug('sockjs connection error', { message: error.message }));
     open.add(conn);
     conn.once('close', () => open.delete(conn));
-    const origin = originByPeer.get(peerKey(conn.remoteAddress, conn.remotePort));
-    options.onConnection(new SockJsConnection(options.nextId(), conn, origin, options));
+    const peer = peerKey(conn.remoteAddress, conn.remotePort);
+    options.onConnection(new SockJsConnection(options.nextId(), conn, originByPeer.get(peer), encryptedPeers.has(peer), options));
   });
   // `middleware()` is sockjs's public API for explicit routing, missing from
   // @types/sockjs: one handler for requests and upgrades, true when handled.

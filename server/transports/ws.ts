@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 
@@ -48,6 +49,7 @@ class WsConnection implements ClientConnection {
   readonly id: string;
   readonly remoteAddress: string;
   readonly origin: string | undefined;
+  readonly encrypted: boolean;
   readonly openedAt: number;
   lastActivityAt: number;
   /** Whether a pong (or any frame) arrived since the last ping. */
@@ -72,6 +74,8 @@ class WsConnection implements ClientConnection {
     this.#stream = stream;
     this.remoteAddress = request.socket.remoteAddress ?? '';
     this.origin = request.headers.origin;
+    // The upgraded request's socket is a TLSSocket on the HTTPS listener.
+    this.encrypted = (request.socket as TLSSocket).encrypted === true;
     this.#guard = new SendQueueGuard(limits);
     this.#now = now;
     this.openedAt = now();

@@ -6,8 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpClientRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import { globalAgent as httpsGlobalAgent, request as httpsClientRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 
@@ -44,9 +46,67 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** `http://127.0.0.1:<port>` for a bound address. */
+/** A test host's certificate and key (PEM) and the fingerprint its clients pin. */
+export interface TestTls {
+  cert: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** Set by {@link runSuitesOverTls}: then every host here serves TLS and every client pins it. */
+let testTls: TestTls | undefined;
+
+/**
+ * Runs the suites of this process over TLS (tests/server/tls.integration.test.ts):
+ * every host that `useServer` or `BASE_OPTIONS` starts serves HTTPS/WSS with
+ * `identity`, and every helper client speaks https/wss and accepts only that
+ * certificate (its fingerprint, {@link pinnedTlsOptions}), including
+ * sockjs-client's xhr transports, which use https's global agent.
+ */
+export function runSuitesOverTls(identity: TestTls): void {
+  testTls = identity;
+  Object.assign(httpsGlobalAgent.options, pinnedTlsOptions(identity));
+}
+
+/** The suites' TLS identity, when they run over TLS. */
+export function suiteTls(): TestTls | undefined {
+  return testTls;
+}
+
+/**
+ * Node TLS client options that accept exactly one certificate: it is the
+ * only trusted root (`ca`), so the chain check passes for it alone, and
+ * `checkServerIdentity` compares its SHA-256 fingerprint instead of a host
+ * name (the certificate need not name 127.0.0.1): the pinning LanChat's
+ * clients do.
+ */
+export function pinnedTlsOptions(identity: TestTls): { ca: string; checkServerIdentity: (host: string, certificate: PeerCertificate) => Error | undefined } {
+  return {
+    ca: identity.cert,
+    checkServerIdentity: (_host, certificate) =>
+      certificate.fingerprint256 === identity.fingerprint ? undefined : new Error(`certificate ${certificate.fingerprint256} is not the pinned ${identity.fingerprint}`),
+  };
+}
+
+/** `http://127.0.0.1:<port>` for a bound address (`https://` when the suites run over TLS). */
 export function baseUrl(address: AddressInfo): string {
-  return `http://127.0.0.1:${address.port}`;
+  return `${testTls ? 'https' : 'http'}://127.0.0.1:${address.port}`;
+}
+
+/** `ws://127.0.0.1:<port><path>` (`wss://` when the suites run over TLS). */
+export function wsUrl(address: AddressInfo, path: string): string {
+  return `${testTls ? 'wss' : 'ws'}://127.0.0.1:${address.port}${path}`;
+}
+
+/** Client options for `ws` (the pinned certificate when the suites run over TLS). */
+export function wsClientOptions(options?: ClientOptions): ClientOptions | undefined {
+  // ws hands these to tls.connect; @types/ws types checkServerIdentity with an older signature.
+  return testTls ? ({ ...pinnedTlsOptions(testTls), ...options } as unknown as ClientOptions) : options;
+}
+
+/** `http.request`, or `https.request` pinned to the suites' certificate when they run over TLS. */
+export function clientRequest(options: RequestOptions, onResponse?: (response: IncomingMessage) => void): ClientRequest {
+  return testTls ? httpsClientRequest({ ...options, ...pinnedTlsOptions(testTls) }, onResponse) : httpClientRequest(options, onResponse);
 }
 
 interface Waiter {
@@ -210,7 +270,7 @@ export class WsTestClient extends TestClient {
 
   /** Opens `/ws` (or `path`) and resolves once the socket is open. */
   static async connect(address: AddressInfo, label = 'ws', path = '/ws', options?: ClientOptions): Promise<WsTestClient> {
-    const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`, options);
+    const socket = new WebSocket(wsUrl(address, path), wsClientOptions(options));
     const client = new WsTestClient(socket, label);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -257,7 +317,9 @@ export class SockJsTestClient extends TestClient {
 
   /** Opens `/sockjs` (or `prefix`) with only `transport` allowed and resolves once the session is open. */
   static async connect(address: AddressInfo, transport: SockJsTransportName, label: string = transport, prefix = '/sockjs'): Promise<SockJsTestClient> {
-    const sock = new SockJS(`${baseUrl(address)}${prefix}`, null, { transports: [transport] });
+    // Over TLS, sockjs-client's websocket transport (faye-websocket) takes the pin as options; its xhr transports use https's global agent.
+    const transportOptions = testTls ? { websocket: { tls: pinnedTlsOptions(testTls) } } : undefined;
+    const sock = new SockJS(`${baseUrl(address)}${prefix}`, null, { transports: [transport], transportOptions } as SockJS.Options);
     const client = new SockJsTestClient(sock, label);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -307,7 +369,7 @@ export function httpGet(address: AddressInfo, path: string, method = 'GET'): Pro
 export function upgradeStatus(address: AddressInfo, path: string): Promise<number> {
   return withTimeout(
     new Promise<number>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`);
+      const socket = new WebSocket(wsUrl(address, path), wsClientOptions());
       socket.on('unexpected-response', (_request, response) => {
         resolve(response.statusCode ?? 0);
         response.resume();
@@ -348,7 +410,7 @@ export function httpRequest(
   const method = options.method ?? 'GET';
   return withTimeout(
     new Promise<HttpResult>((resolve, reject) => {
-      const req = request(
+      const req = clientRequest(
         { host: '127.0.0.1', port: address.port, path: options.path, method, headers: options.headers, agent: false },
         (response) => {
           let body = '';
@@ -376,7 +438,7 @@ export function httpRequest(
 export function upgradeWith(address: AddressInfo, path: string, headers: OutgoingHttpHeaders = {}): Promise<number> {
   return withTimeout(
     new Promise<number>((resolve, reject) => {
-      const req = request({
+      const req = clientRequest({
         host: '127.0.0.1',
         port: address.port,
         path,
@@ -481,6 +543,14 @@ export const BASE_OPTIONS: ChatServerOptions = {
   maxSessionsWithoutOriginPerAddress: 2_048,
   maxSocketsPerAddress: 8_192,
 };
+// `tls` is read when a suite starts its host (spreading BASE_OPTIONS, or
+// resolveOptions reading it, calls the getter), after runSuitesOverTls has
+// made the certificate in a `before` hook: certificates are made
+// asynchronously, after the suites have registered.
+Object.defineProperty(BASE_OPTIONS, 'tls', {
+  enumerable: true,
+  get: () => (testTls ? { cert: testTls.cert, key: testTls.key } : undefined),
+});
 
 /** One running server per describe block, plus the clients its tests open. */
 export interface ServerFixture {

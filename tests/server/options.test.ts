@@ -83,6 +83,8 @@ describe('resolveOptions', () => {
           version: '0.0.0',
           hostName: hostname().trim().slice(0, ANNOUNCED_NAME_MAX_LENGTH),
           guestRooms: true,
+          tls: undefined,
+          httpForBrowsersPort: undefined,
         },
       );
       assert.equal(resolved.logger, silentLogger);

@@ -6,7 +6,7 @@
  * `/sockjs/info`, heartbeat and iframe page.
  */
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 
@@ -15,12 +15,15 @@ import WebSocket from 'ws';
 import {
   EVENT_TIMEOUT_MS,
   RawXhrSession,
+  clientRequest,
   httpRequest,
   parseSockJsFrames,
   sockJsSessionId,
   upgradeWith,
   useServer,
   withTimeout,
+  wsClientOptions,
+  wsUrl,
 } from './helpers';
 
 /** The `/echo` service's streaming response limit (sockjs-protocol's expectation). */
@@ -86,7 +89,7 @@ class StreamReader {
 function openStream(address: AddressInfo, path: string): Promise<{ status: number; reader: StreamReader; abort: () => void }> {
   return withTimeout(
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: address.port, path, method: 'POST', agent: false }, (response) =>
+      const req = clientRequest({ host: '127.0.0.1', port: address.port, path, method: 'POST', agent: false }, (response) =>
         resolve({ status: response.statusCode ?? 0, reader: new StreamReader(response), abort: () => req.destroy() }),
       );
       req.on('error', reject);
@@ -99,7 +102,7 @@ function openStream(address: AddressInfo, path: string): Promise<{ status: numbe
 
 /** A raw WebSocket on a SockJS websocket URL; frames are SockJS's, read as text. */
 async function openSockJsWebSocket(address: AddressInfo, path: string): Promise<{ socket: WebSocket; next: () => Promise<string> }> {
-  const socket = new WebSocket(`ws://127.0.0.1:${address.port}${path}`);
+  const socket = new WebSocket(wsUrl(address, path), wsClientOptions());
   const frames: string[] = [];
   const waiters: Array<(frame: string) => void> = [];
   socket.on('message', (data) => {

@@ -11,7 +11,7 @@
  * sockjs-client in Node cannot run htmlfile or jsonp (they need a DOM).
  */
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 
@@ -19,7 +19,19 @@ import WebSocket from 'ws';
 
 import type { ServerMessage } from '../../server/protocol';
 
-import { EVENT_TIMEOUT_MS, clientId, httpRequest, parseSockJsFrame, sockJsSessionId, useServer, withTimeout, type SockJsFrame } from './helpers';
+import {
+  EVENT_TIMEOUT_MS,
+  clientId,
+  clientRequest,
+  httpRequest,
+  parseSockJsFrame,
+  sockJsSessionId,
+  useServer,
+  withTimeout,
+  wsClientOptions,
+  wsUrl,
+  type SockJsFrame,
+} from './helpers';
 
 /** Messages the /ws member sends; enough that the polling transports see several polls. */
 const MESSAGES = 12;
@@ -79,7 +91,7 @@ class TransportMember {
   /** Opens the receiving side and waits for the `o` frame. */
   async open(): Promise<void> {
     if (this.transport === 'websocket') {
-      const socket = new WebSocket(`ws://127.0.0.1:${this.address.port}${this.#path('websocket')}`);
+      const socket = new WebSocket(wsUrl(this.address, this.#path('websocket')), wsClientOptions());
       socket.on('error', () => undefined);
       socket.on('message', (data) => this.#push([data.toString()]));
       this.#socket = socket;
@@ -94,7 +106,7 @@ class TransportMember {
 
   #stream(transport: 'xhr-streaming' | 'eventsource' | 'htmlfile'): void {
     const suffix = transport === 'xhr-streaming' ? 'xhr_streaming' : transport === 'eventsource' ? 'eventsource' : 'htmlfile?c=callback';
-    const req = request({ host: '127.0.0.1', port: this.address.port, method: transport === 'xhr-streaming' ? 'POST' : 'GET', path: this.#path(suffix) });
+    const req = clientRequest({ host: '127.0.0.1', port: this.address.port, method: transport === 'xhr-streaming' ? 'POST' : 'GET', path: this.#path(suffix) });
     req.on('error', () => undefined);
     req.on('response', (response) => {
       this.#response = response;
@@ -190,7 +202,7 @@ describe('SockJS transports: broadcasts framed once, delivered on every transpor
   it('delivers every broadcast, in order and byte-identical to /ws, to a member on each transport, with acks in between', async () => {
     // The /ws member as a plain ws socket, so its frames are compared as they came off the wire.
     const senderTexts: string[] = [];
-    const sender = new WebSocket(`ws://127.0.0.1:${fixture.address.port}/ws`);
+    const sender = new WebSocket(wsUrl(fixture.address, '/ws'), wsClientOptions());
     after(() => sender.terminate());
     sender.on('message', (data) => senderTexts.push(data.toString()));
     await withTimeout(new Promise((resolve) => sender.once('open', resolve)), EVENT_TIMEOUT_MS, '/ws open');
