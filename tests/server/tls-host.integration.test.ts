@@ -65,7 +65,7 @@ async function joinOver(url: string, options: WebSocket.ClientOptions = {}): Pro
     return await withTimeout(
       new Promise<string>((resolve, reject) => {
         socket.once('error', reject);
-        socket.once('open', () => socket.send(JSON.stringify({ type: 'join', room: 'lobby', name: `m${Math.random().toString(36).slice(2, 8)}` })));
+        socket.once('open', () => socket.send(JSON.stringify({ type: 'join', room: 'lobby', create: true, name: `m${Math.random().toString(36).slice(2, 8)}` })));
         socket.once('message', (data) => resolve((JSON.parse(data.toString()) as { type: string }).type));
       }),
       EVENT_TIMEOUT_MS,
