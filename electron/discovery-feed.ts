@@ -6,7 +6,7 @@
  * and the pushes to the window are the real code path.
  *
  * The file holds an array of `{ instanceId, hostName, protocol, protected,
- * origins: string[] }`; it is read again whenever it changes (polled every
+ * origins: string[], fingerprint?: string }`; it is read again whenever it changes (polled every
  * {@link FEED_POLL_INTERVAL_MS}), so a test adds and removes hosts by
  * rewriting it. A missing file is an empty list; entries that do not fit
  * the shape are left out; a file that is not a JSON array (caught
@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 
 import type { DiscoveryAnswer, DiscoveryAnswerSource } from '../server/discovery';
+import { parseFingerprint } from '../server/protocol/fingerprint';
 
 /** How often the feed file is checked for changes. */
 export const FEED_POLL_INTERVAL_MS = 200;
@@ -38,7 +39,8 @@ export function parseFeed(text: string): DiscoveryAnswer[] | null {
   if (!Array.isArray(value)) return null;
   return value.flatMap((entry: unknown): DiscoveryAnswer[] => {
     if (typeof entry !== 'object' || entry === null) return [];
-    const { instanceId, hostName, protocol, protected: locked, origins } = entry as Record<string, unknown>;
+    const { instanceId, hostName, protocol, protected: locked, origins, fingerprint } = entry as Record<string, unknown>;
+    const pinned = typeof fingerprint === 'string' ? parseFingerprint(fingerprint) : undefined;
     const valid =
       typeof instanceId === 'string' &&
       instanceId !== '' &&
@@ -47,8 +49,12 @@ export function parseFeed(text: string): DiscoveryAnswer[] | null {
       Number.isInteger(protocol) &&
       typeof locked === 'boolean' &&
       Array.isArray(origins) &&
-      origins.every((origin) => typeof origin === 'string' && /^https?:\/\//.test(origin));
-    return valid ? [{ instanceId, hostName, protocol, protected: locked, origins: origins as string[] }] : [];
+      origins.every((origin) => typeof origin === 'string' && /^https?:\/\//.test(origin)) &&
+      (fingerprint === undefined || pinned !== undefined);
+    if (!valid) return [];
+    const answer: DiscoveryAnswer = { instanceId, hostName, protocol, protected: locked, origins: origins as string[] };
+    if (pinned !== undefined) answer.fingerprint = pinned;
+    return [answer];
   });
 }
 

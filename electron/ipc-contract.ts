@@ -180,6 +180,11 @@ export interface DiscoveredHost {
   protected: boolean;
   /** Origins it answered at, e.g. `http://192.0.2.5:8080`, the one that answered `/rooms` first. */
   origins: string[];
+  /**
+   * The certificate fingerprint (`AB:CD:…`) of a host serving TLS, from its
+   * announcement; its origins are then `https:`, and joining pins it.
+   */
+  fingerprint?: string;
   /** Its rooms from `GET /rooms`; null until the first answer. */
   rooms: RoomSummary[] | null;
   /** Why its rooms could not be read, when the last attempt failed. */

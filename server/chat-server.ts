@@ -184,7 +184,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
   const startedAt = Date.now();
   const instanceId = randomUUID();
   const roomsEndpoint = createRoomsEndpoint({
-    host: () => ({ version: config.version, hostName: config.hostName, instanceId, guestRooms: config.guestRooms }),
+    host: () => ({ version: config.version, hostName: config.hostName, instanceId, guestRooms: config.guestRooms, tls: tlsFingerprint !== undefined, fingerprint: tlsFingerprint }),
     rooms: (limit) => rooms.directory(limit),
     now: config.now,
   });

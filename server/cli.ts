@@ -464,7 +464,9 @@ async function main(argv: string[]): Promise<number> {
   // another way.
   for (const name of values.room ?? ['lobby']) {
     const checked = checkRoomName(name);
-    if (checked.ok && urls[0] !== undefined) process.stdout.write(`Invite: ${inviteUrl(urls[0], checked.name)}\n`);
+    // With TLS the invite carries the fingerprint (`fp=`): the desktop app
+    // pins it, so even the first connection is verified.
+    if (checked.ok && urls[0] !== undefined) process.stdout.write(`Invite: ${inviteUrl(urls[0], checked.name, tls?.identity.fingerprint)}\n`);
   }
   let announcer: Announcer | undefined;
   if (!announce) {
@@ -482,6 +484,8 @@ async function main(argv: string[]): Promise<number> {
           // answering at an address is the one that was announced.
           instanceId: server.instanceId,
           protected: passwordGiven,
+          // Browsers use https: origins for a host with a fingerprint and pin it.
+          fingerprint: tls?.identity.fingerprint,
         },
         // A host bound to one IPv4 address announces on that interface only
         // (mDNS here is IPv4 multicast; a wildcard bind announces everywhere).

@@ -14,12 +14,15 @@
  *
  * @public
  */
+import { request as httpsRequest } from 'node:https';
 import { isIPv4, isIPv6 } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 import { Bonjour, type Browser, type Service } from 'bonjour-service';
 
 import { silentLogger, type Logger } from './logger';
 import { announcementTxt, DISCOVERY_SERVICE_TYPE, parseAnnouncementTxt, type Announcement } from './protocol/announcement';
+import { sameFingerprint } from './protocol/fingerprint';
 import { ENDPOINT_PATHS } from './protocol/limits';
 import { parseRoomsReport, ROOMS_REPORT_MAX_BYTES, type RoomsReport, type RoomSummary } from './protocol/rooms-report';
 
@@ -305,7 +308,9 @@ export interface DiscoveryAnswer {
   hostName: string;
   protocol: number;
   protected: boolean;
-  /** `http://address:port` for each usable address, IPv4 first. */
+  /** The certificate fingerprint of a host serving TLS (TXT `fp`); its origins are then `https:`. */
+  fingerprint?: string;
+  /** `http://address:port` (`https:` with a fingerprint) for each usable address, IPv4 first. */
   origins: string[];
 }
 
@@ -336,15 +341,15 @@ function isLinkLocalIPv6(address: string): boolean {
  * skipped: without its zone (`%eth0`) it cannot be reached, and mDNS
  * answers carry none. Anything that is not an IP address is skipped too.
  */
-export function originsFor(addresses: readonly string[], port: number): string[] {
+export function originsFor(addresses: readonly string[], port: number, scheme: 'http' | 'https' = 'http'): string[] {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) return [];
   const v4: string[] = [];
   const v6: string[] = [];
   for (const address of addresses) {
     if (isIPv4(address)) {
-      if (address !== '0.0.0.0') v4.push(`http://${address}:${port}`);
+      if (address !== '0.0.0.0') v4.push(`${scheme}://${address}:${port}`);
     } else if (isIPv6(address) && !address.includes('%') && !isLinkLocalIPv6(address) && address !== '::') {
-      v6.push(`http://[${address.toLowerCase()}]:${port}`);
+      v6.push(`${scheme}://[${address.toLowerCase()}]:${port}`);
     }
   }
   return [...new Set([...v4, ...v6])];
@@ -369,14 +374,15 @@ export function answersFromServices(services: readonly BrowsedService[]): Discov
     // records may also list interfaces the browser cannot reach.
     const addresses = [...(service.addresses ?? [])];
     if (service.referer?.address !== undefined) addresses.push(service.referer.address);
-    const origins = originsFor(addresses, service.port);
+    const origins = originsFor(addresses, service.port, announcement.fingerprint === undefined ? 'http' : 'https');
     const known = byId.get(announcement.instanceId);
     if (known === undefined) {
       byId.set(announcement.instanceId, { ...announcement, origins });
     } else {
       // IPv4 origins stay ahead of IPv6 ones ("http://[") across services too.
+      known.fingerprint ??= announcement.fingerprint;
       const merged = [...new Set([...known.origins, ...origins])];
-      known.origins = [...merged.filter((o) => !o.startsWith('http://[')), ...merged.filter((o) => o.startsWith('http://['))];
+      known.origins = [...merged.filter((o) => !o.includes('://[')), ...merged.filter((o) => o.includes('://['))];
     }
   }
   return [...byId.values()];
@@ -435,36 +441,44 @@ export function createMdnsAnswerSource(logger: Logger = silentLogger): Discovery
 // /rooms
 // ---------------------------------------------------------------------------
 
-/** Reads a host's `/rooms`; rejects with an Error whose message says why not, for people. */
-export type RoomsFetcher = (origin: string, signal: AbortSignal) => Promise<RoomsReport>;
+/**
+ * Reads a host's `/rooms`; rejects with an Error whose message says why not,
+ * for people. `fingerprint` is the certificate an `https:` origin must
+ * present (from the host's TXT record).
+ */
+export type RoomsFetcher = (origin: string, signal: AbortSignal, fingerprint?: string) => Promise<RoomsReport>;
 
 /**
  * `GET <origin>/rooms`, at most {@link ROOMS_REPORT_MAX_BYTES} of body, as a
  * {@link RoomsReport}. Rejects when nothing answers, the answer is not
  * 200, too long, or not a LanChat report (another web server on that port).
  */
-export const fetchRoomsReport: RoomsFetcher = async (origin, signal) => {
-  const response = await fetch(`${origin}${ENDPOINT_PATHS.rooms}`, {
-    signal,
-    redirect: 'error',
-    headers: { accept: 'application/json' },
-  });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`${origin} answered ${response.status} to ${ENDPOINT_PATHS.rooms}: not a LanChat host of this version`);
-  }
+export const fetchRoomsReport: RoomsFetcher = async (origin, signal, fingerprint) => {
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body?.getReader();
-  while (reader !== undefined) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > ROOMS_REPORT_MAX_BYTES) {
-      await reader.cancel();
-      throw new Error(`${origin}${ENDPOINT_PATHS.rooms} is over ${ROOMS_REPORT_MAX_BYTES} bytes`);
+  if (origin.startsWith('https:')) {
+    chunks.push(await fetchPinned(origin, signal, fingerprint));
+  } else {
+    const response = await fetch(`${origin}${ENDPOINT_PATHS.rooms}`, {
+      signal,
+      redirect: 'error',
+      headers: { accept: 'application/json' },
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`${origin} answered ${response.status} to ${ENDPOINT_PATHS.rooms}: not a LanChat host of this version`);
     }
-    chunks.push(value);
+    let size = 0;
+    const reader = response.body?.getReader();
+    while (reader !== undefined) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > ROOMS_REPORT_MAX_BYTES) {
+        await reader.cancel();
+        throw new Error(`${origin}${ENDPOINT_PATHS.rooms} is over ${ROOMS_REPORT_MAX_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
   }
   let body: unknown;
   try {
@@ -476,6 +490,52 @@ export const fetchRoomsReport: RoomsFetcher = async (origin, signal) => {
   if (report === null) throw new Error(`${origin}${ENDPOINT_PATHS.rooms} is not a LanChat rooms report`);
   return report;
 };
+
+/**
+ * `GET <origin>/rooms` over TLS from a host with a self-signed certificate:
+ * no certificate authority vouches for it, so the certificate is accepted
+ * only when its SHA-256 fingerprint is `fingerprint` (the host's TXT
+ * record), checked before a byte of the body is read. Nothing secret is
+ * sent. Node's `fetch` cannot do this (it offers no hook for the peer
+ * certificate), hence node:https.
+ */
+function fetchPinned(origin: string, signal: AbortSignal, fingerprint: string | undefined): Promise<Buffer> {
+  const url = `${origin}${ENDPOINT_PATHS.rooms}`;
+  if (fingerprint === undefined) return Promise.reject(new Error(`${origin} serves TLS but its announcement has no fingerprint to check`));
+  return new Promise((resolve, reject) => {
+    // rejectUnauthorized: false only because the fingerprint check below
+    // replaces the certificate authority's; the answer is dropped unread
+    // when it does not match.
+    const request = httpsRequest(url, { signal, rejectUnauthorized: false, headers: { accept: 'application/json' } }, (response) => {
+      const presented = (response.socket as TLSSocket).getPeerCertificate().fingerprint256;
+      if (typeof presented !== 'string' || !sameFingerprint(presented, fingerprint)) {
+        response.destroy();
+        reject(new Error(`${origin} presented another certificate than the one announced (${presented ?? 'none'}): not trusted`));
+        return;
+      }
+      if (response.statusCode !== 200) {
+        response.destroy();
+        reject(new Error(`${origin} answered ${response.statusCode} to ${ENDPOINT_PATHS.rooms}: not a LanChat host of this version`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > ROOMS_REPORT_MAX_BYTES) {
+          response.destroy();
+          reject(new Error(`${url} is over ${ROOMS_REPORT_MAX_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () => resolve(Buffer.concat(chunks)));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 // ---------------------------------------------------------------------------
 // Browser
@@ -492,6 +552,8 @@ export interface DiscoveredHostRecord {
   protected: boolean;
   /** Origins it was found at; the one that answered `/rooms` last comes first. */
   origins: string[];
+  /** Its certificate's fingerprint when it serves TLS (TXT `fp`, checked on every `/rooms` poll). */
+  fingerprint?: string;
   /** Its rooms from `/rooms`; null until the first answer. */
   rooms: RoomSummary[] | null;
   /** Why its rooms could not be read, when the last attempt failed. */
@@ -588,6 +650,7 @@ export function createDiscoveryBrowser(options: DiscoveryBrowserOptions = {}): D
           origins,
           rooms: report?.rooms ?? null,
         };
+        if (answer.fingerprint !== undefined) host.fingerprint = answer.fingerprint;
         if (error !== undefined) host.roomsError = error;
         if (report !== null) host.guestRooms = report.guestRooms;
         return host;
@@ -609,15 +672,17 @@ export function createDiscoveryBrowser(options: DiscoveryBrowserOptions = {}): D
   };
 
   /** Reads one origin's report, failing on another host's answer (its address was reused). */
-  const fetchFrom = async (origin: string, instanceId: string, controller: AbortController): Promise<{ origin: string; report: RoomsReport }> => {
-    const report = await fetchRooms(origin, controller.signal);
+  const fetchFrom = async (origin: string, answer: DiscoveryAnswer, controller: AbortController): Promise<{ origin: string; report: RoomsReport }> => {
+    const { instanceId } = answer;
+    const report = await fetchRooms(origin, controller.signal, answer.fingerprint);
     if (report.instanceId !== instanceId) throw new Error(`${origin} is now another LanChat host`);
     return { origin, report };
   };
 
   const poll = async (entry: Entry): Promise<void> => {
     if (entry.polling || status.state !== 'running') return;
-    const { instanceId, origins } = entry.answer;
+    const answer = entry.answer;
+    const { instanceId, origins } = answer;
     entry.polling = true;
     const controller = new AbortController();
     inFlight.add(controller);
@@ -626,7 +691,7 @@ export function createDiscoveryBrowser(options: DiscoveryBrowserOptions = {}): D
       if (origins.length === 0) throw new Error('announced no address this computer can use');
       // Every origin at once: a host's dead addresses (another subnet, a
       // VPN) cost no more than the timeout, and the first answer wins.
-      const { origin, report } = await Promise.any(origins.map((o) => fetchFrom(o, instanceId, controller)));
+      const { origin, report } = await Promise.any(origins.map((o) => fetchFrom(o, answer, controller)));
       entry.report = report;
       entry.answeredAt = origin;
       entry.error = undefined;

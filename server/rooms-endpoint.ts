@@ -53,6 +53,8 @@ export function buildRoomsReport(host: HostIdentity, rooms: readonly RoomListing
     guestRooms: host.guestRooms,
     rooms: [],
   };
+  if (host.tls !== undefined) report.tls = host.tls;
+  if (host.fingerprint !== undefined) report.fingerprint = host.fingerprint;
   let bytes = Buffer.byteLength(JSON.stringify(report));
   for (const room of rooms) {
     const summary: RoomSummary = room.protected

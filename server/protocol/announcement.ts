@@ -8,6 +8,7 @@
  *
  * @public
  */
+import { parseFingerprint } from './fingerprint';
 
 /** DNS-SD service type, announced as `_lanchat._tcp.local`. */
 export const DISCOVERY_SERVICE_TYPE = 'lanchat';
@@ -22,22 +23,39 @@ export interface Announcement {
   instanceId: string;
   /** Whether any of its rooms needs a password. */
   protected: boolean;
+  /**
+   * SHA-256 fingerprint (`AB:CD:…`, fingerprint.ts) of the certificate a
+   * host serving TLS presents; absent for a plain-HTTP host. Its presence
+   * is what tells a browser to use `https:` origins, and the app pins it.
+   */
+  fingerprint?: string;
 }
 
 /** TXT keys, kept short (each TXT string costs bytes in every mDNS answer). */
-export const TXT_KEYS = { protocol: 'v', hostName: 'name', instanceId: 'id', protected: 'locked' } as const;
+export const TXT_KEYS = { protocol: 'v', hostName: 'name', instanceId: 'id', protected: 'locked', fingerprint: 'fp' } as const;
 
 /** Longest host name put into TXT, in UTF-16 code units (a TXT string holds at most 255 bytes). */
 export const ANNOUNCED_NAME_MAX_LENGTH = 63;
 
-/** The TXT record of an announcement. */
+/**
+ * The TXT record of an announcement. The fingerprint goes as its 64 hex
+ * digits without colons (67 bytes with `fp=`, well within a TXT string).
+ *
+ * @throws TypeError when `announcement.fingerprint` is not a fingerprint
+ */
 export function announcementTxt(announcement: Announcement): Record<string, string> {
-  return {
+  const txt: Record<string, string> = {
     [TXT_KEYS.protocol]: String(announcement.protocol),
     [TXT_KEYS.hostName]: announcement.hostName.slice(0, ANNOUNCED_NAME_MAX_LENGTH),
     [TXT_KEYS.instanceId]: announcement.instanceId,
     [TXT_KEYS.protected]: announcement.protected ? '1' : '0',
   };
+  if (announcement.fingerprint !== undefined) {
+    const canonical = parseFingerprint(announcement.fingerprint);
+    if (canonical === undefined) throw new TypeError(`not a SHA-256 fingerprint: ${JSON.stringify(announcement.fingerprint)}`);
+    txt[TXT_KEYS.fingerprint] = canonical.replace(/:/g, '');
+  }
+  return txt;
 }
 
 /**
@@ -56,10 +74,19 @@ export function parseAnnouncementTxt(txt: Readonly<Record<string, unknown>> | un
   const protocol = Number(text(TXT_KEYS.protocol));
   const instanceId = text(TXT_KEYS.instanceId);
   if (!Number.isInteger(protocol) || instanceId === undefined || instanceId === '') return null;
-  return {
+  const announcement: Announcement = {
     protocol,
     hostName: (text(TXT_KEYS.hostName) ?? '').slice(0, ANNOUNCED_NAME_MAX_LENGTH),
     instanceId,
     protected: text(TXT_KEYS.protected) === '1',
   };
+  const fp = text(TXT_KEYS.fingerprint);
+  if (fp !== undefined) {
+    // A damaged fingerprint must pin nothing; without one the host still
+    // serves TLS, so the record is not the record of a plain host either.
+    const fingerprint = parseFingerprint(fp);
+    if (fingerprint === undefined) return null;
+    announcement.fingerprint = fingerprint;
+  }
+  return announcement;
 }

@@ -33,6 +33,18 @@ export const RoomsReportSchema = z.object({
   instanceId: z.string(),
   /** Whether members may create rooms that do not exist yet (`join.create`). */
   guestRooms: z.boolean(),
+  /**
+   * Whether the host serves HTTPS/WSS (issue 15). Optional so reports of
+   * hosts from before it still parse; absent means plain HTTP.
+   */
+  tls: z.boolean().optional(),
+  /**
+   * SHA-256 fingerprint (`AB:CD:…`) of the certificate the host serves
+   * with TLS, for people to compare. A client never pins what a report says
+   * (it came over the connection being checked): pins come from invites,
+   * discovery records and the user.
+   */
+  fingerprint: z.string().optional(),
   /** The rooms people may join: those with members, messages or a password, and those the host configured. */
   rooms: z.array(RoomSummarySchema),
 });

@@ -14,6 +14,12 @@ describe('parseFeed', () => {
     assert.deepEqual(parseFeed(JSON.stringify([HOST])), [HOST]);
   });
 
+  test('reads a TLS host\'s fingerprint in the canonical form, and leaves out a damaged one', () => {
+    const fingerprint = Array.from({ length: 32 }, () => 'EF').join(':');
+    const tls = { ...HOST, origins: ['https://127.0.0.1:8443'], fingerprint: fingerprint.replace(/:/g, '').toLowerCase() };
+    assert.deepEqual(parseFeed(JSON.stringify([tls, { ...tls, fingerprint: 'EF:EF' }])), [{ ...tls, fingerprint }]);
+  });
+
   test('leaves out entries of the wrong shape, and tells a half-written or foreign file apart (null)', () => {
     const bad = [
       { ...HOST, instanceId: '' },

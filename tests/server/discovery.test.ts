@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
@@ -19,6 +20,7 @@ import {
 } from '../../server/discovery';
 import { announcementTxt, parseAnnouncementTxt, TXT_KEYS } from '../../server/protocol/announcement';
 import { ROOMS_REPORT_MAX_BYTES, type RoomsReport } from '../../server/protocol/rooms-report';
+import { createSelfSignedIdentity, type TlsIdentity } from '../../server/tls-identity';
 
 const ID = '0123456789abcdef';
 
@@ -54,6 +56,16 @@ function fakeSource(): DiscoveryAnswerSource & { emit(answers: DiscoveryAnswer[]
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('announcement TXT record', () => {
+  it('carries a TLS host\'s fingerprint as fp, 64 hex digits, and reads it back canonical', () => {
+    const fingerprint = Array.from({ length: 32 }, (_, index) => (index * 5).toString(16).padStart(2, '0').toUpperCase()).join(':');
+    const txt = announcementTxt({ protocol: 1, hostName: 'h', instanceId: ID, protected: false, fingerprint });
+    assert.equal(txt[TXT_KEYS.fingerprint], fingerprint.replace(/:/g, ''));
+    assert.deepEqual(parseAnnouncementTxt({ ...txt, [TXT_KEYS.fingerprint]: txt[TXT_KEYS.fingerprint]?.toLowerCase() }), { protocol: 1, hostName: 'h', instanceId: ID, protected: false, fingerprint });
+    // A damaged fingerprint must not pin anything: the record is refused.
+    assert.equal(parseAnnouncementTxt({ ...txt, [TXT_KEYS.fingerprint]: 'ABCD' }), null);
+    assert.throws(() => announcementTxt({ protocol: 1, hostName: 'h', instanceId: ID, protected: false, fingerprint: 'ABCD' }), TypeError);
+  });
+
   it('round-trips through the byte values mDNS libraries give', () => {
     const txt = announcementTxt({ protocol: 1, hostName: 'Ada’s laptop', instanceId: ID, protected: true });
     const bytes = Object.fromEntries(Object.entries(txt).map(([key, value]) => [key, new TextEncoder().encode(value)]));
@@ -88,6 +100,10 @@ describe('serviceInstanceName', () => {
 });
 
 describe('originsFor', () => {
+  it('uses https: for a host serving TLS', () => {
+    assert.deepEqual(originsFor(['2001:db8::5', '192.0.2.5'], 8443, 'https'), ['https://192.0.2.5:8443', 'https://[2001:db8::5]:8443']);
+  });
+
   it('puts IPv4 first, brackets IPv6, drops duplicates', () => {
     assert.deepEqual(originsFor(['2001:db8::5', '192.0.2.5', '192.0.2.5', '198.51.100.7'], 8080), [
       'http://192.0.2.5:8080',
@@ -123,6 +139,13 @@ describe('answersFromServices', () => {
         ['b', ['http://198.51.100.2:8080']],
       ],
     );
+  });
+
+  it('gives https: origins and the fingerprint for a host whose record has one', () => {
+    const fingerprint = Array.from({ length: 32 }, () => 'AB').join(':');
+    const txt = announcementTxt({ protocol: 1, hostName: 'h', instanceId: 'a', protected: false, fingerprint });
+    const [found] = answersFromServices([{ port: 8443, addresses: ['192.0.2.1'], txt, referer: undefined }]);
+    assert.deepEqual([found?.origins, found?.fingerprint], [['https://192.0.2.1:8443'], fingerprint]);
   });
 
   it('leaves out services that are not LanChat hosts', () => {
@@ -309,6 +332,37 @@ describe('fetchRoomsReport', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await assert.rejects(fetchRoomsReport(`http://127.0.0.1:${port}`, AbortSignal.timeout(2_000)), /fetch failed/);
+  });
+});
+
+describe('fetchRoomsReport over TLS', () => {
+  let server: HttpsServer;
+  let origin = '';
+  let identity: TlsIdentity;
+  let other: TlsIdentity;
+
+  before(async () => {
+    identity = await createSelfSignedIdentity();
+    other = await createSelfSignedIdentity();
+    server = createHttpsServer({ cert: identity.cert, key: identity.key }, (_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(report('a')));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('reads the report of a self-signed host whose certificate has the announced fingerprint', async () => {
+    assert.deepEqual(await fetchRoomsReport(origin, AbortSignal.timeout(2_000), identity.fingerprint), report('a'));
+  });
+
+  it('refuses a host presenting another certificate than the announced one', async () => {
+    await assert.rejects(fetchRoomsReport(origin, AbortSignal.timeout(2_000), other.fingerprint), /another certificate than the one announced/);
+  });
+
+  it('refuses an https origin with no fingerprint to check', async () => {
+    await assert.rejects(fetchRoomsReport(origin, AbortSignal.timeout(2_000)), /no fingerprint to check/);
   });
 });
 

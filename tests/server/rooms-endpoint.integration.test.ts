@@ -117,6 +117,8 @@ describe('GET /rooms', () => {
         hostName: 'Kitchen laptop',
         instanceId: host.server.instanceId,
         guestRooms: true,
+        // A plain host says so (no fingerprint): clients know not to expect one.
+        tls: false,
         rooms: [
           { name: 'lobby', protected: false, members: 0 },
           { name: 'vault', protected: true },

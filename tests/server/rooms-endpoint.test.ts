@@ -24,6 +24,16 @@ describe('buildRoomsReport', () => {
     });
   });
 
+  it('says whether the host serves TLS and with which certificate, and leaves both out for a host that does not say', () => {
+    const fingerprint = Array.from({ length: 32 }, () => 'CD').join(':');
+    const report = buildRoomsReport({ ...HOST, tls: true, fingerprint }, []);
+    assert.deepEqual([report.tls, report.fingerprint], [true, fingerprint]);
+    assert.deepEqual(parseRoomsReport(JSON.parse(JSON.stringify(report))), report);
+    const plain = buildRoomsReport(HOST, []);
+    assert.equal('tls' in plain || 'fingerprint' in plain, false, 'an older host’s report shape');
+    assert.notEqual(parseRoomsReport(JSON.parse(JSON.stringify(plain))), null);
+  });
+
   it('keeps the first rooms that fit in ROOMS_REPORT_MAX_BYTES and drops the rest', () => {
     // The longest names, of four-byte characters: the most bytes a room can take.
     const rooms: RoomListing[] = Array.from({ length: ROOMS_REPORT_MAX_ROOMS }, (_, index) => ({

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { HealthReport } from '../../server';
+import { parseInvite, type RoomsReport } from '../../server/protocol';
 import { createSelfSignedIdentity, type TlsIdentity } from '../../server/tls-identity';
 
 import { EVENT_TIMEOUT_MS, httpGet, killRunningClis, pinnedTlsOptions, spawnCli, waitForStdout, withTimeout, type CliRun } from './helpers';
@@ -126,6 +127,16 @@ describe('lanchat-host --tls', () => {
     assert.doesNotMatch(second.run.stdout(), /made now/);
     assert.equal((await pinnedGet(second.port, '/health', served)).status, 200, 'a client that pinned the first start still connects');
     await stopHost(second.run);
+  });
+
+  it('puts its fingerprint in the invite (fp=) and in /rooms, so the app can pin it', async () => {
+    const host = await startTlsHost(['--no-web', '--data', ':memory:', '--tls', '--room', 'garden']);
+    const line = (await waitForStdout(host.run, /^Invite: (\S+)$/m))[1] as string;
+    assert.deepEqual(parseInvite(line), { origin: `https://127.0.0.1:${host.port}`, room: 'garden', fingerprint: host.fingerprint });
+    const served = await servedCertificate(host.port);
+    const rooms = JSON.parse((await pinnedGet(host.port, '/rooms', served)).body) as RoomsReport;
+    assert.deepEqual([rooms.tls, rooms.fingerprint], [true, host.fingerprint]);
+    await stopHost(host.run);
   });
 
   it('makes a temporary certificate, and says so, when the history is in memory', async () => {
