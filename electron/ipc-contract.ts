@@ -209,6 +209,21 @@ export interface DiscoveryState {
 /** A `lanchat://join?…` link the app was opened with: the join form fills in from it. */
 export type JoinLink = InviteTarget;
 
+/** A host's `https:` origin and the certificate fingerprint (`AB:CD:…`) to expect there (issue 15). */
+export interface PinHostRequest {
+  origin: string;
+  fingerprint: string;
+}
+
+/** Whether a pin was stored. */
+export type PinHostResult = { ok: true } | { ok: false; message: string };
+
+/**
+ * The certificate a host presents (`fingerprint`) and the one pinned for
+ * it, if any (`pinned`); or why it could not be read (nothing answers TLS there).
+ */
+export type HostCertificateResult = { ok: true; fingerprint: string; pinned?: string } | { ok: false; message: string };
+
 /** Invoke channels (renderer → main, with a response). */
 export const IpcChannel = {
   StartHosting: 'host:start',
@@ -223,6 +238,12 @@ export const IpcChannel = {
   CopyText: 'clipboard:write-text',
   /** The `lanchat://` link the app was started with, once (null when none or already taken). */
   TakeJoinLink: 'join-link:take',
+  /** Pins the fingerprint an invite or discovery record names for a host, before connecting (certificate-trust.ts). */
+  PinHost: 'trust:pin-host',
+  /** The fingerprint a host presents, and the pinned one, to ask the user or to warn. */
+  GetHostCertificate: 'trust:get-host-certificate',
+  /** The user compared a host's fingerprint and trusts it (trust on first use). */
+  TrustHost: 'trust:trust-host',
 } as const;
 
 /** Push channels (main → renderer). */
@@ -255,6 +276,9 @@ export interface IpcInvokeMap {
   [IpcChannel.GetDiscovery]: { request: void; response: DiscoveryState };
   [IpcChannel.CopyText]: { request: string; response: CopyTextResult };
   [IpcChannel.TakeJoinLink]: { request: void; response: JoinLink | null };
+  [IpcChannel.PinHost]: { request: PinHostRequest; response: PinHostResult };
+  [IpcChannel.GetHostCertificate]: { request: string; response: HostCertificateResult };
+  [IpcChannel.TrustHost]: { request: PinHostRequest; response: PinHostResult };
 }
 
 /** Payload type of every push channel. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
 
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
+import { setupCertificateTrust } from './certificate-trust';
 import { setupClipboard } from './clipboard';
 import { setupDiscovery } from './discovery';
 import { setupExternalLinks } from './external-links';
@@ -49,6 +50,7 @@ if (!app.requestSingleInstanceLock()) {
 function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
+  setupCertificateTrust();
   setupJoinLinks();
   setupDiscovery(setupServerHost());
   handle(IpcChannel.GetAppInfo, () => ({

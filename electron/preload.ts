@@ -16,6 +16,9 @@ import {
   type AppInfo,
   type CopyTextResult,
   type DiscoveryState,
+  type HostCertificateResult,
+  type PinHostRequest,
+  type PinHostResult,
   type JoinLink,
   type HostRequest,
   type HostResult,
@@ -57,6 +60,12 @@ const bridge = {
   },
   /** What LAN discovery knows now. */
   getDiscovery: (): Promise<DiscoveryState> => ipcRenderer.invoke(IpcChannel.GetDiscovery),
+  /** Pins the certificate fingerprint an invite or discovery record names for an `https:` host, before connecting. */
+  pinHost: (request: PinHostRequest): Promise<PinHostResult> => ipcRenderer.invoke(IpcChannel.PinHost, request),
+  /** The fingerprint the host at an `https:` origin presents, and the one pinned for it. */
+  getHostCertificate: (origin: string): Promise<HostCertificateResult> => ipcRenderer.invoke(IpcChannel.GetHostCertificate, origin),
+  /** The user checked the host's fingerprint and trusts it; the next join is silent. */
+  trustHost: (request: PinHostRequest): Promise<PinHostResult> => ipcRenderer.invoke(IpcChannel.TrustHost, request),
   /** The `lanchat://` link the app was started with, once; null when none. */
   takeJoinLink: (): Promise<JoinLink | null> => ipcRenderer.invoke(IpcChannel.TakeJoinLink),
   /**

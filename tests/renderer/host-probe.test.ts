@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { PROTOCOL_VERSION } from '../../server/protocol';
 import { createChatServer, type ChatServer } from '../../server';
-import { ProbeErrorCode, probeHost } from '../../renderer/src/lib/host-probe';
+import { ProbeErrorCode, addressForForm, probeHost } from '../../renderer/src/lib/host-probe';
 
 async function listen(server: HttpServer | TcpServer): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,5 +124,12 @@ describe('probeHost', () => {
     const reason = new Error('cancelled by the user');
     setTimeout(() => controller.abort(reason), 50);
     await assert.rejects(probing, (error) => error === reason);
+  });
+});
+
+describe('addressForForm', () => {
+  it('drops http:// but keeps https://, which the address needs to mean TLS', () => {
+    assert.equal(addressForForm('http://192.0.2.5:8080'), '192.0.2.5:8080');
+    assert.equal(addressForForm('https://192.0.2.5:8443'), 'https://192.0.2.5:8443');
   });
 });

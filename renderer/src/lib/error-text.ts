@@ -35,6 +35,10 @@ export const UiErrorCode = {
   JoinTimeout: 'UI_ERR_JOIN_TIMEOUT',
   /** The room does not exist on the host: the join form asks before creating it. */
   NoSuchRoom: 'UI_ERR_NO_SUCH_ROOM',
+  /** The host presents another certificate than the one pinned for it: maybe an impostor; join-flow.ts. */
+  CertificateChanged: 'UI_ERR_CERTIFICATE_CHANGED',
+  /** The host's certificate could not be read or remembered (nothing answers TLS there); join-flow.ts. */
+  CertificateUnavailable: 'UI_ERR_CERTIFICATE_UNAVAILABLE',
 } as const;
 
 /** One of {@link UiErrorCode}. */

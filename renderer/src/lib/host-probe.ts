@@ -58,6 +58,15 @@ export function displayAddress(origin: string): string {
 }
 
 /**
+ * The address as the Join form's address box shows it: like
+ * {@link displayAddress}, but an `https:` host keeps its scheme, since
+ * without it the address means plain HTTP.
+ */
+export function addressForForm(origin: string): string {
+  return origin.startsWith('https:') ? origin : displayAddress(origin);
+}
+
+/**
  * Words for a probe failure.
  * @param code - the failure
  * @param origin - the probed host's origin
