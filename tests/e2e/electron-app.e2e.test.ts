@@ -34,15 +34,18 @@ describe('LanChat desktop app', () => {
       'copyText',
       'getAppInfo',
       'getDiscovery',
+      'getHostCertificate',
       'getHostStatus',
       'onDiscovery',
       'onHostStatus',
       'onJoinLink',
       'onSystemResume',
       'openExternalLink',
+      'pinHost',
       'startHosting',
       'stopHosting',
       'takeJoinLink',
+      'trustHost',
     ]);
   });
 
