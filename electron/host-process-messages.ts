@@ -28,6 +28,8 @@ export type ToHostProcess =
       hostName: string;
       /** Whether members may create rooms other than `room`. */
       allowGuestRooms: boolean;
+      /** Serve TLS with the identity kept in this folder (made on first use); absent: plain HTTP. */
+      tlsDir?: string;
     }
   | { type: 'stop' };
 
@@ -43,6 +45,8 @@ export type FromHostProcess =
       announcing: boolean;
       /** Why announcing failed, when asked for and it did (hosting goes on: people join by address). */
       announceError?: string;
+      /** The served certificate's fingerprint, with TLS. */
+      fingerprint?: string;
     }
   | { type: 'startFailed'; code: string; message: string; path?: string }
   | { type: 'stopped' }

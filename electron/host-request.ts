@@ -22,7 +22,7 @@ const MAX_MEMBERS_LIMIT = 10_000;
 export function parseHostRequest(value: unknown): HostRequest | HostError {
   const invalid = (message: string): HostError => ({ code: 'HOST_ERR_INVALID_REQUEST', message });
   if (typeof value !== 'object' || value === null) return invalid('Missing hosting options.');
-  const { port, room, scope, password, maxMembers, freshHistory, announce, allowGuestRooms, hostName } = value as Record<string, unknown>;
+  const { port, room, scope, password, maxMembers, freshHistory, announce, allowGuestRooms, hostName, tls } = value as Record<string, unknown>;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
     return invalid(`The port must be a whole number from 0 to ${MAX_PORT}.`);
   }
@@ -65,7 +65,21 @@ export function parseHostRequest(value: unknown): HostRequest | HostError {
     }
     request.hostName = trimmed;
   }
+  if (tls !== undefined) {
+    if (typeof tls !== 'boolean') return invalid('Encryption (TLS) is a yes or no choice.');
+    request.tls = tls;
+  }
   return request;
+}
+
+/**
+ * Whether a host started for `request` serves TLS: as asked, else for scope
+ * 'lan' (issue 15: on by default where others can listen in).
+ *
+ * @public
+ */
+export function shouldUseTls(request: Pick<HostRequest, 'scope' | 'tls'>): boolean {
+  return request.tls ?? request.scope === 'lan';
 }
 
 /**

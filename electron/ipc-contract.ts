@@ -46,6 +46,12 @@ export interface HostRequest {
   allowGuestRooms?: boolean;
   /** The name other apps show for this host; default: the user's display name, else the computer's name. */
   hostName?: string;
+  /**
+   * Serve HTTPS/WSS with the host's own self-signed certificate (kept in
+   * `<userData>/tls`, so its fingerprint stays the same). Default: true for
+   * scope 'lan', false for 'local' (loopback traffic never leaves the computer).
+   */
+  tls?: boolean;
 }
 
 /**
@@ -126,6 +132,8 @@ export interface HostStatus {
   protected?: boolean;
   /** URL this app's own window uses to reach the host (loopback). */
   localUrl?: string;
+  /** SHA-256 fingerprint (`AB:CD:…`) of the certificate the host serves; absent when it serves plain HTTP. */
+  fingerprint?: string;
   /** URLs others type or open to join: one per LAN address (loopback only for scope 'local'). */
   shareUrls: string[];
   /** Present when state is 'error'. */

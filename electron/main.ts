@@ -50,9 +50,9 @@ if (!app.requestSingleInstanceLock()) {
 function onReady(): void {
   setupAppProtocol(join(__dirname, '..', 'renderer'));
   setupIpc();
-  setupCertificateTrust();
+  const trust = setupCertificateTrust();
   setupJoinLinks();
-  setupDiscovery(setupServerHost());
+  setupDiscovery(setupServerHost(trust));
   handle(IpcChannel.GetAppInfo, () => ({
     version: app.getVersion(),
     electron: process.versions.electron ?? '',

@@ -14,16 +14,19 @@ import { shareableUrls } from '../server/lan-addresses';
 
 import { hostErrorOf, isHistoryErrorCode } from './host-errors';
 import type { FromHostProcess, ToHostProcess } from './host-process-messages';
-import { isHostError, parseHostRequest, shouldAnnounce } from './host-request';
+import { isHostError, parseHostRequest, shouldAnnounce, shouldUseTls } from './host-request';
 import { handle, pushToAll } from './ipc';
 import { IpcChannel, IpcPush, type HostCrash, type HostDegraded, type HostError, type HostRequest, type HostResult, type HostStatus } from './ipc-contract';
 import { RestartPolicy } from './restart-policy';
+import type { TrustedHosts } from './trusted-hosts';
 
 /** How long the utility process may take to exit after `stop` before it is killed. */
 const STOP_TIMEOUT_MS = 5_000;
 
 /** The host's history database, inside the user-data directory. */
 const HISTORY_FILE = 'history.sqlite';
+/** Folder in the profile holding the host's TLS certificate and key (server/tls-identity.ts). */
+const TLS_DIR = 'tls';
 
 const BIND_ADDRESS = { lan: '0.0.0.0', local: '127.0.0.1' } as const;
 
@@ -32,7 +35,7 @@ export type HostLog = (level: 'debug' | 'info' | 'warn' | 'error', message: stri
 
 /** How one attempt to start the server process ended. */
 type LaunchOutcome =
-  | { ok: true; child: UtilityProcess; port: number; instanceId: string; announcing: boolean }
+  | { ok: true; child: UtilityProcess; port: number; instanceId: string; announcing: boolean; fingerprint?: string }
   | { ok: false; error: HostError; exitCode?: number };
 
 /**
@@ -60,11 +63,22 @@ export class ServerHost {
   readonly #policy: RestartPolicy;
   readonly #onStatus: (status: HostStatus) => void;
   readonly #log: HostLog;
+  readonly #onFingerprint: ((origin: string, fingerprint: string) => void) | undefined;
 
-  constructor(onStatus: (status: HostStatus) => void, log: HostLog, policy: RestartPolicy = new RestartPolicy()) {
+  /**
+   * @param onFingerprint - told the loopback origin and certificate fingerprint of a host started with TLS,
+   *   so the app trusts its own host (certificate-trust.ts)
+   */
+  constructor(
+    onStatus: (status: HostStatus) => void,
+    log: HostLog,
+    policy: RestartPolicy = new RestartPolicy(),
+    onFingerprint?: (origin: string, fingerprint: string) => void,
+  ) {
     this.#onStatus = onStatus;
     this.#log = log;
     this.#policy = policy;
+    this.#onFingerprint = onFingerprint;
   }
 
   /** The current status. */
@@ -182,6 +196,7 @@ export class ServerHost {
       announce: shouldAnnounce(request),
       hostName: request.hostName ?? hostname(),
       allowGuestRooms: request.allowGuestRooms ?? true,
+      tlsDir: shouldUseTls(request) ? join(app.getPath('userData'), TLS_DIR) : undefined,
     };
     const outcome = await new Promise<FromHostProcess | { type: 'exited'; code: number }>((resolve) => {
       const onMessage = (reply: FromHostProcess): void => {
@@ -200,7 +215,7 @@ export class ServerHost {
     });
     if (outcome.type === 'started') {
       if (outcome.announceError !== undefined) this.#log('warn', 'the host is not announced on the LAN', { error: outcome.announceError });
-      return { ok: true, child, port: outcome.port, instanceId: outcome.instanceId, announcing: outcome.announcing };
+      return { ok: true, child, port: outcome.port, instanceId: outcome.instanceId, announcing: outcome.announcing, fingerprint: outcome.fingerprint };
     }
     child.kill();
     if (outcome.type === 'startFailed') return { ok: false, error: hostErrorOf(outcome.code, outcome.message, outcome.path) };
@@ -213,7 +228,7 @@ export class ServerHost {
   }
 
   /** Takes `child` as the running server and reports it. */
-  #running({ child, port, instanceId, announcing }: Extract<LaunchOutcome, { ok: true }>, crash: HostCrash | undefined): void {
+  #running({ child, port, instanceId, announcing, fingerprint }: Extract<LaunchOutcome, { ok: true }>, crash: HostCrash | undefined): void {
     const request = this.#request as HostRequest;
     this.#child = child;
     this.#instanceId = instanceId;
@@ -221,8 +236,10 @@ export class ServerHost {
     child.on('message', (reply: FromHostProcess) => {
       if (reply.type === 'health' && this.#child === child) this.#onHealth(reply);
     });
+    // This app's own window joins over loopback: it must trust its own certificate there.
+    if (fingerprint !== undefined) this.#onFingerprint?.(`https://127.0.0.1:${port}`, fingerprint);
     const status: HostStatus = {
-      ...this.#addressOf(request, port),
+      ...this.#addressOf(request, port, fingerprint),
       state: 'running',
       pid: child.pid,
       announcing,
@@ -232,17 +249,20 @@ export class ServerHost {
   }
 
   /** The fields of a status that stay the same across restarts. */
-  #addressOf(request: HostRequest, port: number): HostStatus {
-    return {
+  #addressOf(request: HostRequest, port: number, fingerprint?: string): HostStatus {
+    const scheme = fingerprint === undefined ? 'http' : 'https';
+    const status: HostStatus = {
       state: 'running',
       port,
       room: request.room,
       scope: request.scope,
       protected: request.password !== undefined,
-      localUrl: `http://127.0.0.1:${port}`,
-      shareUrls: shareableUrls(BIND_ADDRESS[request.scope], port),
+      localUrl: `${scheme}://127.0.0.1:${port}`,
+      shareUrls: shareableUrls(BIND_ADDRESS[request.scope], port).map((url) => url.replace(/^http:/, `${scheme}:`)),
       allowGuestRooms: request.allowGuestRooms ?? true,
     };
+    if (fingerprint !== undefined) status.fingerprint = fingerprint;
+    return status;
   }
 
   #onHealth(health: Extract<FromHostProcess, { type: 'health' }>): void {
@@ -314,7 +334,7 @@ export class ServerHost {
     }
     crash.retryAt = now + decision.delayMs;
     this.#log('warn', 'restarting the host', { delayMs: decision.delayMs, crashes: decision.crashes });
-    this.#setStatus({ ...this.#addressOf(request, request.port), state: 'restarting', crash });
+    this.#setStatus({ ...this.#addressOf(request, request.port, this.#status.fingerprint), state: 'restarting', crash });
     const generation = this.#generation;
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
@@ -351,10 +371,19 @@ export class ServerHost {
  *
  * @public
  */
-export function setupServerHost(): ServerHost {
+export function setupServerHost(trust?: TrustedHosts): ServerHost {
   const host = new ServerHost(
     (status) => pushToAll(IpcPush.HostStatusChanged, status),
     (level, message, fields) => console[level === 'debug' ? 'log' : level](`[host] ${message}`, fields ?? ''),
+    new RestartPolicy(),
+    (origin, fingerprint) => {
+      try {
+        trust?.pin(origin, fingerprint, 'trusted');
+      } catch (error) {
+        // Unlikely (the profile is not writable); the window then cannot open its own room, and says so.
+        console.error('[host] cannot trust its own certificate', error);
+      }
+    },
   );
   handle(IpcChannel.StartHosting, (request) => {
     const parsed = parseHostRequest(request);

@@ -7,6 +7,7 @@
  */
 import { createChatServer, HostStartError, PROTOCOL_VERSION, type ChatServer, type Logger } from '../server';
 import { startAnnouncer, type Announcer } from '../server/discovery';
+import { loadOrCreateTlsIdentity, TlsIdentityError } from '../server/tls-identity';
 
 import { isHistoryErrorCode } from './host-errors';
 import { healthMessageOf, type FromHostProcess, type HealthMessage, type ToHostProcess } from './host-process-messages';
@@ -67,7 +68,10 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
     return;
   }
   try {
+    // Made once and kept: the fingerprint people pinned stays valid across restarts.
+    const identity = message.tlsDir === undefined ? undefined : await loadOrCreateTlsIdentity(message.tlsDir);
     server = createChatServer({
+      tls: identity === undefined ? undefined : { cert: identity.cert, key: identity.key },
       port: message.port,
       host: message.host,
       rooms: [{ name: message.room, password: message.password, maxMembers: message.maxMembers }],
@@ -81,13 +85,16 @@ async function start(message: Extract<ToHostProcess, { type: 'start' }>): Promis
     });
     const address = await server.start();
     const { instanceId } = server;
-    const announced = message.announce ? await announce(message, address.port, instanceId) : { announcing: false };
-    port.postMessage({ type: 'started', address: address.address, port: address.port, instanceId, ...announced });
+    const fingerprint = identity?.fingerprint;
+    const announced = message.announce ? await announce(message, address.port, instanceId, fingerprint) : { announcing: false };
+    port.postMessage({ type: 'started', address: address.address, port: address.port, instanceId, ...announced, ...(fingerprint === undefined ? {} : { fingerprint }) });
     watchHealth(server);
   } catch (error) {
     server = undefined;
     const code = (error as { code?: unknown } | null)?.code;
-    if (error instanceof HostStartError || error instanceof TypeError) {
+    if (error instanceof TlsIdentityError) {
+      port.postMessage({ type: 'startFailed', code: error.code, message: error.message });
+    } else if (error instanceof HostStartError || error instanceof TypeError) {
       port.postMessage({ type: 'startFailed', code: error instanceof HostStartError ? error.code : 'EINVAL', message: error.message });
     } else if (error instanceof Error && typeof code === 'string' && isHistoryErrorCode(code)) {
       // The history store's typed start-up errors name the file and what is
@@ -108,11 +115,13 @@ async function announce(
   message: Extract<ToHostProcess, { type: 'start' }>,
   listeningPort: number,
   instanceId: string,
+  fingerprint: string | undefined,
 ): Promise<{ announcing: boolean; announceError?: string }> {
   try {
     const started = await startAnnouncer({
       port: listeningPort,
-      announcement: { protocol: PROTOCOL_VERSION, hostName: message.hostName, instanceId, protected: message.password !== undefined },
+      // The fingerprint in the TXT record: other apps list this host at https: origins and pin it.
+      announcement: { protocol: PROTOCOL_VERSION, hostName: message.hostName, instanceId, protected: message.password !== undefined, fingerprint },
       logger,
     });
     if (started.off) return { announcing: false };

@@ -39,7 +39,7 @@ describe('LAN hosting notice', () => {
     await launched.window.screenshot({ path: join(SHOTS_DIR, `${name}-${scheme}.png`), fullPage: true });
   }
 
-  it('says, before the first LAN hosting, that anyone on the network can join and read, and that nothing is encrypted', async () => {
+  it('says, before the first LAN hosting, that anyone on the network can join and read, and whether messages are encrypted', async () => {
     const { window } = launched;
     await window.getByTestId('name-input').fill('Ann');
     const notice = window.getByTestId('lan-notice');
@@ -47,7 +47,12 @@ describe('LAN hosting notice', () => {
     const text = (await notice.textContent()) ?? '';
     assert.match(text, /Anyone on this network can join the room and read/);
     assert.match(text, /unless you set a room password/);
-    assert.match(text, /not encrypted/);
+    assert.match(text, /Messages are encrypted \(TLS\)/, 'TLS is on by default on the LAN');
+    await window.getByTestId('host-options').click();
+    await window.getByTestId('host-tls-checkbox').uncheck();
+    assert.match((await notice.textContent()) ?? '', /not encrypted/);
+    await window.getByTestId('host-tls-checkbox').check();
+    await window.getByTestId('host-options').click();
     assert.equal((await window.getByTestId('host-button').textContent())?.trim(), 'I understand, host a room');
     for (const scheme of ['light', 'dark'] as const) {
       await shoot('lan-notice-desktop', DESKTOP, scheme);

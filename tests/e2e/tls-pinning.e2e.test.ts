@@ -10,11 +10,13 @@
  *   both fingerprints, and no chat opens;
  * - a TLS-terminating relay with its own certificate (a man in the middle)
  *   is refused the same way, learns nothing, and Chromium itself refuses it;
+ * - a host found on the network joins silently with its record's fingerprint;
+ * - the desktop host serves TLS itself and its invite carries `fp=`;
  * - without TLS, a plain TCP relay reads the messages (so the relay test
  *   could fail: it would see them if the app let it in).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +25,10 @@ import { connect as tlsConnect, createServer as createTlsServer, type Server as 
 
 import type { Page } from 'playwright-core';
 
-import { parseInvite, shortFingerprint } from '../../server/protocol';
+import { fetchRoomsReport } from '../../server/discovery';
+import { parseInvite, PROTOCOL_VERSION, shortFingerprint } from '../../server/protocol';
 import { createSelfSignedIdentity } from '../../server/tls-identity';
+import { presentedCertificate } from '../../electron/presented-certificate';
 import { UiErrorCode } from '../../renderer/src/lib/error-text';
 import { killRunningClis, spawnCli, waitForStdout, withTimeout, type CliRun } from '../server/helpers';
 
@@ -260,6 +264,86 @@ describe('the desktop app verifies the host by fingerprint', () => {
     } finally {
       await relay.close();
     }
+  });
+});
+
+describe('a TLS host found on the network', () => {
+  let run: CliRun;
+  let app: LaunchedApp;
+  let folder = '';
+
+  after(async () => {
+    await app?.close();
+    killRunningClis();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('lists its rooms (read over TLS from the announced certificate) and joins it without a question', async () => {
+    run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', ':memory:', '--tls', '--room', ROOM]);
+    const port = Number((await waitForStdout(run, /^LanChat host listening on https:\/\/127\.0\.0\.1:(\d+)$/m))[1]);
+    const fingerprint = (await waitForStdout(run, /^ {2}fingerprint \(SHA-256\): ([0-9A-F:]{95})$/m))[1] as string;
+    const origin = `https://127.0.0.1:${port}`;
+    const report = await fetchRoomsReport(origin, AbortSignal.timeout(5_000), fingerprint);
+    folder = mkdtempSync(join(tmpdir(), 'lanchat-e2e-pin-feed-'));
+    const feed = join(folder, 'feed.json');
+    // The TXT record's fp travels as hex without colons, as mDNS carries it.
+    writeFileSync(feed, JSON.stringify([{ instanceId: report.instanceId, hostName: 'Feed host', protocol: PROTOCOL_VERSION, protected: false, origins: [origin], fingerprint: fingerprint.replace(/:/g, '') }]));
+    app = await launchApp('pin-discovered', undefined, { LANCHAT_TEST_DISCOVERY_FEED: feed });
+    const page = app.window;
+    await page.getByTestId('name-input').fill('Dina');
+    await watchFor(page, 'trust-host');
+    await page.getByTestId('network-room').filter({ hasText: ROOM }).click();
+    await page.getByTestId('chat-screen').waitFor();
+    assert.equal(await wasSeen(page, 'trust-host'), false, 'the discovery record’s fingerprint needs no question');
+    assert.ok((await memberNames(page)).includes('Dina'));
+  });
+});
+
+describe('the desktop host serves TLS', () => {
+  const apps: LaunchedApp[] = [];
+
+  after(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  it('opens its own room over https, puts its fingerprint in the invite and on the host card, and another app joins by that invite without a question', async () => {
+    const host = await launchApp('pin-desktop-host');
+    apps.push(host);
+    const window = host.window;
+    await window.getByTestId('name-input').fill('Hana');
+    await window.getByTestId('host-port-input').fill('0');
+    await window.getByTestId('host-room-input').fill(ROOM);
+    // Tests never listen on the LAN: this computer only, with TLS turned on by hand.
+    await window.getByTestId('host-scope-select').selectOption('local');
+    await window.getByTestId('host-options').click();
+    assert.equal(await window.getByTestId('host-tls-checkbox').isChecked(), false, 'off by default for this computer only');
+    await window.getByTestId('host-tls-checkbox').check();
+    await window.getByTestId('host-button').click();
+    await window.getByTestId('chat-screen').waitFor();
+
+    const invite = ((await window.getByTestId('invite-url').first().textContent()) ?? '').trim();
+    const target = parseInvite(invite);
+    assert.match(target?.origin ?? '', /^https:\/\/127\.0\.0\.1:\d+$/, invite);
+    assert.ok(target?.fingerprint !== undefined, `the invite carries fp=: ${invite}`);
+    const served = await presentedCertificate(target.origin);
+    assert.deepEqual(served, { ok: true, fingerprint: target.fingerprint }, 'the invite names the certificate the host serves');
+    assert.ok(existsSync(join(host.userDataDir, 'tls', 'tls-key.pem')), 'the identity is kept in the profile');
+
+    const guest = await launchApp('pin-desktop-guest');
+    apps.push(guest);
+    await guest.window.getByTestId('name-input').fill('Gus');
+    await watchFor(guest.window, 'trust-host');
+    await guest.window.getByTestId('join-address-input').fill(invite);
+    await guest.window.getByTestId('join-button').click();
+    await guest.window.getByTestId('chat-screen').waitFor();
+    assert.equal(await wasSeen(guest.window, 'trust-host'), false);
+    await sendMessage(guest.window, 'hello over TLS');
+    await window.getByTestId('message-text').filter({ hasText: 'hello over TLS' }).waitFor();
+
+    await window.getByTestId('leave-button').click();
+    await window.getByTestId('host-short-fingerprint').waitFor();
+    assert.equal(await window.getByTestId('host-short-fingerprint').textContent(), shortFingerprint(target.fingerprint));
+    assert.equal(await window.getByTestId('host-full-fingerprint').textContent(), target.fingerprint);
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { isHostError, parseHostRequest, shouldAnnounce } from '../../electron/host-request';
+import { isHostError, parseHostRequest, shouldAnnounce, shouldUseTls } from '../../electron/host-request';
 
 describe('parseHostRequest', () => {
   const valid = { port: 0, room: ' lobby ', scope: 'local' };
@@ -71,5 +71,20 @@ describe('shouldAnnounce', () => {
     assert.equal(shouldAnnounce({ scope: 'lan', announce: false }), false);
     assert.equal(shouldAnnounce({ scope: 'local' }), false);
     assert.equal(shouldAnnounce({ scope: 'local', announce: true }), false);
+  });
+});
+
+describe('TLS for the desktop host', () => {
+  test('passes tls on only as a yes or no choice', () => {
+    const valid = { port: 0, room: 'lobby', scope: 'lan' };
+    assert.deepEqual(parseHostRequest({ ...valid, tls: false }), { port: 0, room: 'lobby', scope: 'lan', tls: false });
+    assert.equal(isHostError(parseHostRequest({ ...valid, tls: 'yes' })), true);
+  });
+
+  test('serves TLS by default on the LAN, not for this computer only, and as asked otherwise', () => {
+    assert.equal(shouldUseTls({ scope: 'lan' }), true);
+    assert.equal(shouldUseTls({ scope: 'local' }), false);
+    assert.equal(shouldUseTls({ scope: 'lan', tls: false }), false);
+    assert.equal(shouldUseTls({ scope: 'local', tls: true }), true);
   });
 });
