@@ -374,3 +374,36 @@ describe('without TLS a relay reads the chat (the relay test above could fail)',
     assert.match(relay.seen(), /meet at the old oak at noon/);
   });
 });
+
+describe('a password for a plain-HTTP host', () => {
+  let app: LaunchedApp;
+
+  after(async () => {
+    await app?.close();
+    killRunningClis();
+  });
+
+  it('is sent only after the join card warned that anyone on the network could read it', async () => {
+    const run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', ':memory:', '--room', ROOM], { LANCHAT_PASSWORD: 'hunter2-secret' });
+    const port = Number((await waitForStdout(run, /^LanChat host listening on http:\/\/127\.0\.0\.1:(\d+)$/m))[1]);
+    app = await launchApp('pin-plain-password');
+    const page = app.window;
+    await watchFor(page, 'chat-screen');
+    // Tests never listen on the LAN. The IPv4-mapped IPv6 form of 127.0.0.1
+    // reaches the same host, and the app does not count it as this
+    // computer, so it stands for a LAN address here.
+    const address = `[::ffff:127.0.0.1]:${port}`;
+    await submitJoinForm(page, 'Pat', address, ROOM, 'hunter2-secret');
+    const warning = page.getByTestId('unencrypted-warning');
+    await warning.waitFor();
+    assert.match(((await warning.textContent()) ?? '').replace(/\s+/g, ' '), /does not use encryption: anyone on this network could read the room password/);
+    assert.equal(await wasSeen(page, 'chat-screen'), false, 'nothing sent before the user chose');
+    await page.getByTestId('join-cancel-button').click();
+    assert.equal(await warning.count(), 0);
+
+    await submitJoinForm(page, 'Pat', address, ROOM, 'hunter2-secret');
+    await page.getByTestId('unencrypted-join-button').click();
+    await page.getByTestId('chat-screen').waitFor();
+    assert.ok((await memberNames(page)).includes('Pat'));
+  });
+});
