@@ -30,11 +30,12 @@ const CERT_USE_CHROMIUM_VERDICT = -3;
 /** Reads a `{ origin, fingerprint }` request from the renderer; undefined when it is not one. */
 function readPinRequest(request: unknown): PinHostRequest | undefined {
   if (typeof request !== 'object' || request === null) return undefined;
-  const { origin, fingerprint } = request as Record<string, unknown>;
+  const { origin, fingerprint, source } = request as Record<string, unknown>;
   if (typeof origin !== 'string' || typeof fingerprint !== 'string') return undefined;
+  if (source !== undefined && source !== 'invite' && source !== 'discovery') return undefined;
   const canonical = parseFingerprint(fingerprint);
   if (hostKey(origin) === undefined || canonical === undefined) return undefined;
-  return { origin, fingerprint: canonical };
+  return source === undefined ? { origin, fingerprint: canonical } : { origin, fingerprint: canonical, source };
 }
 
 /**
@@ -55,7 +56,8 @@ export function setupCertificateTrust(): TrustedHosts {
     const checked = readPinRequest(request);
     if (checked === undefined) return { ok: false, message: 'not an https address with a SHA-256 fingerprint' };
     try {
-      trusted.pin(checked.origin, checked.fingerprint, source);
+      if (source === 'pinned' && checked.source === 'discovery') trusted.offer(checked.origin, checked.fingerprint);
+      else trusted.pin(checked.origin, checked.fingerprint, source);
       return { ok: true };
     } catch (error) {
       return { ok: false, message: `could not remember the host: ${(error as Error).message}` };

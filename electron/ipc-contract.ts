@@ -221,6 +221,12 @@ export type JoinLink = InviteTarget;
 export interface PinHostRequest {
   origin: string;
   fingerprint: string;
+  /**
+   * Where the fingerprint came from: an `invite` (the host's own link, opened
+   * by the user) replaces an earlier pin; a `discovery` record (which anyone
+   * on the LAN could forge) only fills in a missing one. Default `invite`.
+   */
+  source?: 'invite' | 'discovery';
 }
 
 /** Whether a pin was stored. */

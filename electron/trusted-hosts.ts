@@ -125,6 +125,19 @@ export class TrustedHosts {
   }
 
   /**
+   * Pins `fingerprint` for `origin` only when nothing is pinned there yet:
+   * for a discovery record, which anyone on the LAN can forge, so it never
+   * replaces what the user trusted or an invite named (a forged record then
+   * ends in the changed-certificate warning, not a silent new pin).
+   *
+   * @returns the pin in effect afterwards
+   * @throws TypeError as {@link pin}
+   */
+  offer(origin: string, fingerprint: string): HostPin {
+    return this.get(origin) ?? this.pin(origin, fingerprint, 'pinned');
+  }
+
+  /**
    * Whether a certificate with `fingerprint` presented by `hostname` is one
    * pinned for that host. Chromium's verify proc knows the host name but
    * not the port, so a certificate pinned for any port of the host counts:

@@ -12,6 +12,7 @@
  *   is refused the same way, learns nothing, and Chromium itself refuses it;
  * - a host found on the network joins silently with its record's fingerprint;
  * - the desktop host serves TLS itself and its invite carries `fp=`;
+ * - a password for a plain-HTTP host goes only after a warning;
  * - without TLS, a plain TCP relay reads the messages (so the relay test
  *   could fail: it would see them if the app let it in).
  */

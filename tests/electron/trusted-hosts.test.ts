@@ -62,6 +62,13 @@ describe('TrustedHosts', () => {
     assert.equal(hosts.accepts('127.0.0.1', A), false, 'another host');
   });
 
+  test('lets a discovery record fill in a missing pin but never replace one', () => {
+    const hosts = new TrustedHosts(undefined);
+    assert.equal(hosts.offer('https://192.0.2.5:8443', A).fingerprint, A);
+    assert.equal(hosts.offer('https://192.0.2.5:8443', B).fingerprint, A, 'a forged record changes nothing');
+    assert.equal(hosts.accepts('192.0.2.5', B), false);
+  });
+
   test('refuses to pin a plain-HTTP origin or a damaged fingerprint', () => {
     const hosts = new TrustedHosts(undefined);
     assert.throws(() => hosts.pin('http://192.0.2.5:8080', A, 'pinned'), TypeError);
