@@ -10,7 +10,7 @@
  *   both fingerprints, and no chat opens;
  * - a TLS-terminating relay with its own certificate (a man in the middle)
  *   is refused the same way, learns nothing, and Chromium itself refuses it;
- * - a host found on the network joins silently with its record's fingerprint;
+ * - a host found on the network, and a lanchat:// link with fp=, join silently;
  * - the desktop host serves TLS itself and its invite carries `fp=`;
  * - a password for a plain-HTTP host goes only after a warning;
  * - without TLS, a plain TCP relay reads the messages (so the relay test
@@ -27,12 +27,13 @@ import { connect as tlsConnect, createServer as createTlsServer, type Server as 
 import type { Page } from 'playwright-core';
 
 import { fetchRoomsReport } from '../../server/discovery';
-import { parseInvite, PROTOCOL_VERSION, shortFingerprint } from '../../server/protocol';
+import { appJoinLink, parseInvite, PROTOCOL_VERSION, shortFingerprint } from '../../server/protocol';
 import { createSelfSignedIdentity } from '../../server/tls-identity';
 import { presentedCertificate } from '../../electron/presented-certificate';
 import { UiErrorCode } from '../../renderer/src/lib/error-text';
 import { killRunningClis, spawnCli, waitForStdout, withTimeout, type CliRun } from '../server/helpers';
 
+import { expect } from './expect';
 import { launchApp, memberNames, sendMessage, submitJoinForm, type LaunchedApp } from './helpers';
 
 const ROOM = 'garden';
@@ -297,6 +298,31 @@ describe('a TLS host found on the network', () => {
     await page.getByTestId('chat-screen').waitFor();
     assert.equal(await wasSeen(page, 'trust-host'), false, 'the discovery record’s fingerprint needs no question');
     assert.ok((await memberNames(page)).includes('Dina'));
+  });
+});
+
+describe('a lanchat:// link with fp=', () => {
+  let app: LaunchedApp;
+
+  after(async () => {
+    await app?.close();
+    killRunningClis();
+  });
+
+  it('fills the Join form with the https address and joins without a question', async () => {
+    const run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', ':memory:', '--tls', '--room', ROOM]);
+    const port = Number((await waitForStdout(run, /^LanChat host listening on https:\/\/127\.0\.0\.1:(\d+)$/m))[1]);
+    const fingerprint = (await waitForStdout(run, /^ {2}fingerprint \(SHA-256\): ([0-9A-F:]{95})$/m))[1] as string;
+    const link = appJoinLink(`https://127.0.0.1:${port}`, ROOM, fingerprint);
+    app = await launchApp('pin-app-link', undefined, {}, [link]);
+    const page = app.window;
+    // The address keeps https://: without it the address would mean plain HTTP.
+    await expect(() => page.getByTestId('join-address-input').inputValue(), `https://127.0.0.1:${port}`);
+    await watchFor(page, 'trust-host');
+    await page.getByTestId('name-input').fill('Lio');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('chat-screen').waitFor();
+    assert.equal(await wasSeen(page, 'trust-host'), false, 'the link’s fingerprint needs no question');
   });
 });
 
