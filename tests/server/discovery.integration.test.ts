@@ -15,12 +15,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { DiscoveredHostRecord, DiscoveryBrowserStatus } from '../../server/discovery';
+import { fingerprintOfCertificate } from '../../server/tls-identity';
 
 import { withTimeout } from './helpers';
 
@@ -256,5 +257,22 @@ describe('LAN discovery between network namespaces', () => {
     );
     t.diagnostic(`charlie dropped ${gone.at - killedAt} ms after SIGKILL`);
     assert.ok(gone.at - killedAt > GOODBYE_BOUND_MS / 2, 'a killed host sends no goodbye: it leaves by missed /rooms polls');
+  });
+
+  it('lists a host serving TLS at https origins with its fingerprint, its rooms read from the announced certificate', async () => {
+    const since = Date.now();
+    await startHost('a', 'tango', ['--tls'], 'announced on the LAN');
+    const seen = await waitForSnapshot(
+      (snapshot) => hostNamed(snapshot, 'tango')?.rooms?.some((room) => room.name === 'tango-room') === true,
+      APPEAR_BOUND_MS + START_TIMEOUT_MS,
+      'tango listed with its room',
+      since,
+    );
+    const found = hostNamed(seen, 'tango');
+    assert.match(found?.origins[0] ?? '', new RegExp(`^https://${ADDRESSES.a.replace(/\./g, '\\.')}:`));
+    assert.match(found?.fingerprint ?? '', /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+    assert.equal(found?.roomsError, undefined);
+    // The certificate the host keeps beside its history file.
+    assert.equal(found?.fingerprint, fingerprintOfCertificate(readFileSync(join(dataDir, 'tls-cert.pem'), 'utf8')));
   });
 });
