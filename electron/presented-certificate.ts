@@ -18,7 +18,7 @@ import { parseFingerprint } from '../server/protocol/fingerprint';
 /** How long reading a host's certificate may take: a LAN host answers in milliseconds. */
 export const PRESENTED_CERTIFICATE_TIMEOUT_MS = 5_000;
 
-/** The certificate's fingerprint, or why none could be read, in words for people. */
+/** The certificate's fingerprint, or why none could be read, in words for people (after "could not read the certificate of <host>:"). */
 export type PresentedCertificate = { ok: true; fingerprint: string } | { ok: false; message: string };
 
 /**
@@ -45,9 +45,9 @@ export function presentedCertificate(origin: string, timeoutMs = PRESENTED_CERTI
     };
     socket.once('secureConnect', () => {
       const fingerprint = parseFingerprint(socket.getPeerCertificate().fingerprint256 ?? '');
-      done(fingerprint === undefined ? { ok: false, message: `${url.host} presented no certificate` } : { ok: true, fingerprint });
+      done(fingerprint === undefined ? { ok: false, message: 'it presented no certificate' } : { ok: true, fingerprint });
     });
-    socket.once('timeout', () => done({ ok: false, message: `${url.host} did not finish a TLS handshake within ${timeoutMs / 1000} s` }));
-    socket.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, message: `${url.host}: no TLS connection (${error.code ?? error.message})` }));
+    socket.once('timeout', () => done({ ok: false, message: `no TLS handshake within ${timeoutMs / 1000} s` }));
+    socket.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, message: `no TLS connection (${error.code ?? error.message})` }));
   });
 }

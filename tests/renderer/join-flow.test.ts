@@ -63,8 +63,9 @@ describe('certificateVerdict', () => {
   });
 
   it('refuses when no certificate could be read, saying why', () => {
-    const verdict = certificateVerdict(origin, { ok: false, message: '192.0.2.5:8443: no TLS connection (ECONNREFUSED)' });
+    const verdict = certificateVerdict(origin, { ok: false, message: 'no TLS connection (ECONNREFUSED)' });
     assert.equal(verdict.action === 'refuse' && verdict.error.code, UiErrorCode.CertificateUnavailable);
+    assert.match(verdict.action === 'refuse' ? verdict.error.text : '', /^Could not read the certificate of 192\.0\.2\.5:8443: no TLS connection \(ECONNREFUSED\)\./);
   });
 });
 
