@@ -10,6 +10,9 @@
  *   both fingerprints, and no chat opens;
  * - a TLS-terminating relay with its own certificate (a man in the middle)
  *   is refused the same way, learns nothing, and Chromium itself refuses it;
+ * - a relay that lets the first look through and then answers with its own
+ *   certificate is caught when Chromium meets it (the probe fails; the app
+ *   asks what the host presents now and shows the warning);
  * - a host found on the network, and a lanchat:// link with fp=, join silently;
  * - the desktop host serves TLS itself and its invite carries `fp=`;
  * - a password for a plain-HTTP host goes only after a warning;
@@ -22,12 +25,12 @@ import { createServer as createTcpServer, connect as tcpConnect, type AddressInf
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 
 import type { Page } from 'playwright-core';
 
 import { fetchRoomsReport } from '../../server/discovery';
-import { appJoinLink, parseInvite, PROTOCOL_VERSION, shortFingerprint } from '../../server/protocol';
+import { appJoinLink, inviteUrl, parseInvite, PROTOCOL_VERSION, shortFingerprint } from '../../server/protocol';
 import { createSelfSignedIdentity } from '../../server/tls-identity';
 import { presentedCertificate } from '../../electron/presented-certificate';
 import { UiErrorCode } from '../../renderer/src/lib/error-text';
@@ -266,6 +269,54 @@ describe('the desktop app verifies the host by fingerprint', () => {
     } finally {
       await relay.close();
     }
+  });
+});
+
+describe('a man in the middle that passes the first look', () => {
+  let run: CliRun;
+  let app: LaunchedApp;
+  let server: TcpServer | undefined;
+  const sockets = new Set<Socket>();
+
+  after(async () => {
+    await app?.close();
+    server?.close();
+    for (const socket of sockets) socket.destroy();
+    killRunningClis();
+  });
+
+  it('is refused with the warning when Chromium meets its certificate after the host\'s passed the check', async () => {
+    run = spawnCli(['--port', '0', '--host', '127.0.0.1', '--no-web', '--data', ':memory:', '--tls', '--room', ROOM]);
+    const port = Number((await waitForStdout(run, /^LanChat host listening on https:\/\/127\.0\.0\.1:(\d+)$/m))[1]);
+    const fingerprint = (await waitForStdout(run, /^ {2}fingerprint \(SHA-256\): ([0-9A-F:]{95})$/m))[1] as string;
+    const own = await createSelfSignedIdentity();
+    const chunks: Buffer[] = [];
+    // The first connection (the app's look at the certificate) goes through
+    // untouched; every later one is terminated with the relay's own certificate.
+    let connections = 0;
+    server = createTcpServer((client) => {
+      connections += 1;
+      if (connections === 1) {
+        splice(client, tcpConnect(port, '127.0.0.1'), sockets, chunks);
+        return;
+      }
+      const terminated = new TLSSocket(client, { isServer: true, cert: own.cert, key: own.key });
+      terminated.on('error', () => client.destroy());
+      splice(terminated, tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }), sockets, chunks);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const relayPort = (server.address() as AddressInfo).port;
+
+    app = await launchApp('pin-switching-mitm');
+    const page = app.window;
+    await watchFor(page, 'chat-screen');
+    await page.getByTestId('name-input').fill('Vera');
+    await page.getByTestId('join-address-input').fill(inviteUrl(`https://127.0.0.1:${relayPort}`, ROOM, fingerprint));
+    await page.getByTestId('join-button').click();
+    const shown = await joinError(page);
+    assert.equal(shown.code, UiErrorCode.CertificateChanged, shown.text);
+    assert.ok(shown.text.includes(own.fingerprint) && shown.text.includes(fingerprint), shown.text);
+    assert.ok(connections >= 2, 'Chromium did reach the relay');
   });
 });
 
