@@ -20,7 +20,7 @@
  *   could fail: it would see them if the app let it in).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,16 @@ import { expect } from './expect';
 import { launchApp, memberNames, sendMessage, submitJoinForm, type LaunchedApp } from './helpers';
 
 const ROOM = 'garden';
+/** Where to save the README's screenshots (LANCHAT_SHOTS_DIR=docs); none when unset. */
+const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
+
+/** Saves a screenshot of one card (`section.card`) holding `testId`, for the README, when asked for. */
+async function shoot(page: Page, testId: string, name: string): Promise<void> {
+  if (SHOTS_DIR === undefined) return;
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  const card = page.locator('section.card').filter({ has: page.getByTestId(testId) }).or(page.locator(`section.card[data-testid="${testId}"]`));
+  await card.first().screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
+}
 
 /** Records in the page whether an element with `testId` was ever on screen, from now on. */
 async function watchFor(page: Page, testId: string): Promise<void> {
@@ -209,6 +219,8 @@ describe('the desktop app verifies the host by fingerprint', () => {
     assert.equal(await page.getByTestId('trust-short-fingerprint').textContent(), shortFingerprint(host.fingerprint));
     assert.equal(await page.getByTestId('trust-fingerprint').textContent(), host.fingerprint);
     assert.equal(await wasSeen(page, 'chat-screen'), false, 'nothing connects before the user trusts the host');
+    await page.getByTestId('trust-host').locator('summary').click();
+    await shoot(page, 'trust-host', 'tls-trust-on-first-use');
     await page.getByTestId('trust-join-button').click();
     await page.getByTestId('chat-screen').waitFor();
     assert.ok((await memberNames(page)).includes('Tomas'), 'in the room');
@@ -243,6 +255,7 @@ describe('the desktop app verifies the host by fingerprint', () => {
     assert.match(shown.text, /impersonating the host/);
     assert.ok(shown.text.includes(host.fingerprint), 'names the presented fingerprint');
     assert.ok(shown.text.includes(pinned), 'names the pinned fingerprint');
+    await shoot(page, 'join-card', 'tls-certificate-changed');
     assert.equal(await page.getByTestId('trust-host').count(), 0, 'a changed key is never offered to trust');
   });
 
@@ -422,6 +435,8 @@ describe('the desktop host serves TLS', () => {
     await window.getByTestId('host-short-fingerprint').waitFor();
     assert.equal(await window.getByTestId('host-short-fingerprint').textContent(), shortFingerprint(target.fingerprint));
     assert.equal(await window.getByTestId('host-full-fingerprint').textContent(), target.fingerprint);
+    await window.getByTestId('host-fingerprint').locator('summary').click();
+    await shoot(window, 'host-fingerprint', 'tls-host-fingerprint');
   });
 });
 
