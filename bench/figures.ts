@@ -150,7 +150,7 @@ export interface DiscoveryResults {
   trials: DiscoveryTrial[];
 }
 
-/** Spreads of the discovery figures over the trials that completed. @public */
+/** Spreads of the discovery figures over the trials that measured them. @public */
 export interface DiscoverySummary {
   trials: number;
   failedTrials: number;
