@@ -183,7 +183,7 @@ function discoverySection(results: BenchResults): string[] {
   if (discovery.skipped !== undefined) return [...lines, `Skipped: ${discovery.skipped}.`];
   const summary = results.discoverySummary ?? summariseDiscovery(discovery);
   const reps = new Set(discovery.trials.map((trial) => trial.rep)).size;
-  const s = (value: Spread | undefined): string => cell(value, 2, 1_000);
+  const s = (value: Spread | undefined): string => cell(value, 3, 1_000);
   lines.push(
     `A real CLI host (\`${discovery.hostCommand ?? 'server/cli.ts'}\`, room \`standup\`) and a real discovery browser in two network namespaces of a private test LAN; ${reps} repetition(s), each starting one host that is stopped with SIGTERM (it sends mDNS goodbyes) and one killed with SIGKILL (no goodbye: the browser drops it after failed \`/rooms\` polls). Times from the host's "listening" line, or from the signal, to the browser's output line; seconds, median [min–max].${summary.failedTrials > 0 ? ` ${summary.failedTrials} of ${summary.trials} trials failed (see Notes).` : ''}`,
     '',

@@ -238,7 +238,7 @@ function checkDiscoveryTargets(discovery: DiscoveryResults): TargetCheck[] {
     const mine = discovery.trials.filter((trial) => stop === undefined || trial.stop === stop);
     const failed = mine.filter((trial) => figure(trial) === undefined).length;
     const values = spread(mine.map(figure));
-    const seconds = (ms: number): string => (ms / 1_000).toFixed(2);
+    const seconds = (ms: number): string => (ms / 1_000).toFixed(3);
     const measured =
       values === undefined
         ? 'n/a'
