@@ -257,4 +257,27 @@ describe('LAN discovery between network namespaces', () => {
     t.diagnostic(`charlie dropped ${gone.at - killedAt} ms after SIGKILL`);
     assert.ok(gone.at - killedAt > GOODBYE_BOUND_MS / 2, 'a killed host sends no goodbye: it leaves by missed /rooms polls');
   });
+
+  it('drops a host whose cable is pulled (nothing answers at all) within 10 s', async (t) => {
+    // Unlike a killed process, whose port answers at once with a reset, an
+    // unplugged host leaves every /rooms request to run into its timeout.
+    const delta = await startHost('a', 'delta', ['--host', ADDRESSES.a], 'announced on the LAN');
+    const since = Date.now();
+    await waitForSnapshot((snapshot) => hostNamed(snapshot, 'delta')?.rooms != null, APPEAR_BOUND_MS + START_TIMEOUT_MS, 'delta listed', since);
+    // Unplugged just after it answered its first poll: near the worst case for the drop.
+    const unpluggedAt = Date.now();
+    ip('-n', NAMESPACES.a, 'link', 'set', 'eth0', 'down');
+    try {
+      const gone = await waitForSnapshot(
+        (snapshot) => hostNamed(snapshot, 'delta') === undefined,
+        VANISH_BOUND_MS + KILL_SLACK_MS,
+        'delta dropped after its cable was pulled',
+        unpluggedAt,
+      );
+      t.diagnostic(`delta dropped ${gone.at - unpluggedAt} ms after its cable was pulled`);
+    } finally {
+      ip('-n', NAMESPACES.a, 'link', 'set', 'eth0', 'up');
+      delta.kill('SIGKILL');
+    }
+  });
 });
