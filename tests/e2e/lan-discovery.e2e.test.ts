@@ -11,6 +11,8 @@
  * Each app is driven from inside its namespace (tests/fixtures/app-driver.ts).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { createTestLan, type TestLan } from '../lan-namespaces';
@@ -20,6 +22,9 @@ import { NamespacedApp } from './namespaced-app';
 /** Generous: finding a host is a matter of seconds (the benchmark measures it); this only bounds a broken run. */
 const FIND_TIMEOUT_MS = 30_000;
 const DISCOVERY_ON = { LANCHAT_DISCOVERY: 'on' };
+/** Where screenshots go, when set (for people to look at). */
+const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
+if (SHOTS_DIR !== undefined) mkdirSync(SHOTS_DIR, { recursive: true });
 
 describe('two desktop apps on one LAN', () => {
   let lan: TestLan;
@@ -61,12 +66,14 @@ describe('two desktop apps on one LAN', () => {
    */
   const joinFromNetworkList = async (
     { window }: { window: import('playwright-core').Page },
-    arg: { hostName: string; room: string; timeoutMs: number; expectMember?: string },
+    arg: { hostName: string; room: string; timeoutMs: number; expectMember?: string; screenshot?: string },
   ) => {
     if (await window.getByTestId('chat-screen').isVisible()) await window.getByTestId('leave-button').click();
     const host = window.getByTestId('network-host').filter({ hasText: arg.hostName });
     const room = host.locator(`[data-testid="network-room"][data-room="${arg.room}"]`);
     await room.waitFor({ timeout: arg.timeoutMs });
+    // The README's picture of "On your network" comes from here (LANCHAT_SHOTS_DIR set).
+    if (arg.screenshot !== undefined) await window.getByTestId('network-rooms').screenshot({ path: arg.screenshot });
     const listed = {
       hosts: await window.getByTestId('network-host').allTextContents(),
       members: (await room.getByTestId('network-room-members').textContent())?.trim() ?? '',
@@ -90,7 +97,13 @@ describe('two desktop apps on one LAN', () => {
     assert.match(aliceInvite, new RegExp(`^http://${a!.address.replaceAll('.', '\\.')}:\\d+/\\?room=standup$`));
     assert.match(bobInvite, new RegExp(`^http://${b!.address.replaceAll('.', '\\.')}:\\d+/\\?room=design$`));
 
-    const bobSaw = await bob.run(joinFromNetworkList, { hostName: 'Alice', room: 'standup', timeoutMs: FIND_TIMEOUT_MS, expectMember: 'Alice' });
+    const bobSaw = await bob.run(joinFromNetworkList, {
+      hostName: 'Alice',
+      room: 'standup',
+      timeoutMs: FIND_TIMEOUT_MS,
+      expectMember: 'Alice',
+      screenshot: SHOTS_DIR === undefined ? undefined : join(SHOTS_DIR, 'on-your-network-two-apps.png'),
+    });
     assert.equal(bobSaw.room, 'standup');
     assert.equal(bobSaw.members, '1', 'Alice alone in standup before Bob joins');
     assert.ok(bobSaw.hosts.some((text) => text.includes('Bob') && text.includes('this computer')), `Bob's own host is tagged: ${bobSaw.hosts.join(' | ')}`);
