@@ -115,6 +115,54 @@ export interface HistoryTrial {
   max?: { senders: number; window: number; durationMs: number; acked: number; ackedPerSec: number; latency: LatencySummary; serverCpuShare: number };
 }
 
+/**
+ * One host start and stop of the LAN discovery benchmark
+ * (discovery.bench.ts). Times are `performance.now()` differences in the
+ * bench process, taken as each line of the host's or the browser's output
+ * arrived. @public
+ */
+export interface DiscoveryTrial {
+  rep: number;
+  /** How the host quit: `clean` = SIGTERM (it sends mDNS goodbyes), `crash` = SIGKILL (it sends nothing). */
+  stop: 'clean' | 'crash';
+  ok: boolean;
+  error?: string;
+  /** Process spawned → its "listening" line (start-up: under tsx mostly transpiling). */
+  startMs?: number;
+  /** "listening" line → its "announced on the LAN" line (name probing, first announcement). */
+  announceMs?: number;
+  /** "listening" line → the first browser line that lists it (its rooms may not be read yet). */
+  listedMs?: number;
+  /** "listening" line → the first browser line that lists it with its rooms: the *appear* figure. */
+  appearMs?: number;
+  /** Signal sent → the first browser line without it: the *gone* figure. */
+  goneMs?: number;
+  /** The whole machine's busy CPU over the trial, in cores (the host's own start-up included). */
+  machineCores?: number;
+}
+
+/** What the LAN discovery benchmark produced. @public */
+export interface DiscoveryResults {
+  /** Why nothing was measured (not root, no `ip`, namespaces refused…); then `trials` is empty. */
+  skipped?: string;
+  /** How the host was started, e.g. `node --import tsx server/cli.ts`. */
+  hostCommand?: string;
+  trials: DiscoveryTrial[];
+}
+
+/** Spreads of the discovery figures over the trials that measured them. @public */
+export interface DiscoverySummary {
+  trials: number;
+  failedTrials: number;
+  /** Over every host start (clean and crash trials). */
+  startMs?: Spread;
+  announceMs?: Spread;
+  listedMs?: Spread;
+  appearMs?: Spread;
+  cleanGoneMs?: Spread;
+  crashGoneMs?: Spread;
+}
+
 /** Per-stack statistics at one N. @public */
 export interface StackSummary {
   stack: StackId;
@@ -183,6 +231,9 @@ export interface BenchResults {
   historySummary: Array<{ storage: 'file' | 'memory'; steadyP50?: Spread; steadyP99?: Spread; ackedPerSec?: Spread; maxP99?: Spread }>;
   targets: TargetCheck[];
   profiles: ProfileSummary[];
+  /** LAN discovery (absent with --no-discovery and in results written before it existed). */
+  discovery?: DiscoveryResults;
+  discoverySummary?: DiscoverySummary;
 }
 
 /** Median, min and max of the finite values (undefined when there are none). @public */

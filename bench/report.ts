@@ -2,7 +2,8 @@
  * Turns bench results into `<name>.json`, a markdown table `<name>.md` and
  * a chart `<name>.svg` (drawn here, no charting library): per N, server
  * CPU µs per delivery and the highest passing delivery rate per stack,
- * medians with min–max whiskers and the ratio to the bare ws ceiling.
+ * medians with min–max whiskers and the ratio to the bare ws ceiling; the
+ * append path and LAN discovery get tables of their own in the markdown.
  *
  * Usage (re-summarise saved trials and re-render): node --import tsx bench/report.ts [bench/results/latest.json]
  *
@@ -14,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { BACKGROUND_LIMIT_CORES, type BenchResults, type Spread, type StackSummary } from './figures';
 import { BENCH_DIR } from './processes';
 import { STACK_IDS, STACKS, type StackId } from './stacks';
-import { checkTargets, summariseHistory, summariseTrials } from './summarise';
+import { checkTargets, summariseDiscovery, summariseHistory, summariseTrials } from './summarise';
 
 /** Bar colours per stack (ceiling grey, peers cool, LanChat warm). */
 const COLOURS: Record<StackId, string> = {
@@ -130,6 +131,8 @@ function markdown(results: BenchResults): string {
     lines.push('');
   }
 
+  if (results.discovery !== undefined) lines.push(...discoverySection(results), '');
+
   const notes: string[] = [];
   for (const trial of results.trials) {
     const where = `rep ${trial.rep + 1}, N = ${trial.n}, ${trial.stack}`;
@@ -151,6 +154,7 @@ function markdown(results: BenchResults): string {
     }
   }
   for (const trial of results.history.filter((entry) => !entry.ok)) notes.push(`- append ${trial.storage} rep ${trial.rep + 1}: failed: ${trial.error ?? ''}`);
+  for (const trial of results.discovery?.trials.filter((entry) => !entry.ok) ?? []) notes.push(`- discovery ${trial.stop} rep ${trial.rep + 1}: failed: ${trial.error ?? ''}`);
   if (notes.length > 0) lines.push('## Notes', '', ...notes, '');
 
   for (const profile of results.profiles) {
@@ -170,6 +174,29 @@ function markdown(results: BenchResults): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The LAN discovery table (discovery.bench.ts), in seconds. */
+function discoverySection(results: BenchResults): string[] {
+  const discovery = results.discovery!;
+  const lines = ['## LAN discovery (discovery.bench.ts)', ''];
+  if (discovery.skipped !== undefined) return [...lines, `Skipped: ${discovery.skipped}.`];
+  const summary = results.discoverySummary ?? summariseDiscovery(discovery);
+  const reps = new Set(discovery.trials.map((trial) => trial.rep)).size;
+  const s = (value: Spread | undefined): string => cell(value, 3, 1_000);
+  lines.push(
+    `A real CLI host (\`${discovery.hostCommand ?? 'server/cli.ts'}\`, room \`standup\`) and a real discovery browser in two network namespaces of a private test LAN; ${reps} repetition(s), each starting one host that is stopped with SIGTERM (it sends mDNS goodbyes) and one killed with SIGKILL (no goodbye: the browser drops it after failed \`/rooms\` polls). Times from the host's "listening" line, or from the signal, to the browser's output line; seconds, median [min–max].${summary.failedTrials > 0 ? ` ${summary.failedTrials} of ${summary.trials} trials failed (see Notes).` : ''}`,
+    '',
+    '| figure | seconds |',
+    '| --- | ---: |',
+    `| appear: listening → listed with its rooms | ${s(summary.appearMs)} |`,
+    `| listening → first listed (rooms not read yet) | ${s(summary.listedMs)} |`,
+    `| listening → "announced" line (name probing, first announcement) | ${s(summary.announceMs)} |`,
+    `| gone after a clean stop: SIGTERM → dropped | ${s(summary.cleanGoneMs)} |`,
+    `| gone after a crash: SIGKILL → dropped | ${s(summary.crashGoneMs)} |`,
+    `| for reference: process start → listening | ${s(summary.startMs)} |`,
+  );
+  return lines;
 }
 
 function xml(text: string): string {
@@ -308,10 +335,9 @@ if (process.argv[1]?.endsWith('report.ts')) {
   const file = process.argv[2] ?? join(BENCH_DIR, 'results', 'latest.json');
   const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
   // Recomputed, so a change to summarise.ts applies to saved trials too.
-  if (results.trials.length > 0) {
-    results.summary = summariseTrials(results.trials);
-    results.targets = checkTargets(results.summary);
-  }
+  if (results.trials.length > 0) results.summary = summariseTrials(results.trials);
+  if (results.discovery !== undefined) results.discoverySummary = summariseDiscovery(results.discovery);
+  if (results.trials.length > 0 || results.discovery !== undefined) results.targets = checkTargets(results.summary, results.discovery);
   if (results.history.length > 0) results.historySummary = summariseHistory(results.history);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const name = file.replace(/^.*\//, '').replace(/\.json$/, '');

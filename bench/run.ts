@@ -9,7 +9,9 @@
  * - p50/p99 latency at a light fixed load;
  * - server memory (RSS and heap) per idle joined connection;
  *
- * then the append path (history-append.bench.ts), and writes
+ * then the append path (history-append.bench.ts) and LAN discovery
+ * (discovery.bench.ts: appear and disappear times in a private test LAN;
+ * needs root and iproute2, else reported as skipped), and writes
  * bench/results/latest.{json,md,svg} (a --quick run: quick.*; --profile:
  * profile.* and the .cpuprofile files). Methodology: bench/README.md.
  *
@@ -20,6 +22,8 @@
  *   --xhr-n 100       N values for the xhr-streaming stack (default 100)
  *   --reps 3          repetitions (default 3; quick: 1)
  *   --no-history      skip the append-path benchmark
+ *   --no-discovery    skip the LAN discovery benchmark
+ *   --discovery-reps 5  its repetitions (default 5; quick: 2), two host starts each
  *   --profile         instead: profile bare ws and the LanChat stacks (V8 CPU profiler, load window only) at each --n and summarise the hot functions
  *   --out <dir>       results directory (default bench/results)
  *
@@ -32,6 +36,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { BACKGROUND_LIMIT_CORES, type BenchResults, type PhaseFigures, type SearchFigures, type SearchLimit, type TrialResult } from './figures';
+import { runDiscoveryBench } from './discovery.bench';
 import { runHistoryAppendBench } from './history-append.bench';
 import type { ConnectResult, RunResult } from './load-generator';
 import { sleep } from './pace';
@@ -53,7 +58,7 @@ import {
 import type { MemoryReading } from './servers/harness';
 import { writeReport } from './report';
 import { STACK_IDS, STACKS, parseStacks, type StackId, type StackSpec } from './stacks';
-import { checkTargets, summariseHistory, summariseTrials } from './summarise';
+import { checkTargets, summariseDiscovery, summariseHistory, summariseTrials } from './summarise';
 
 /** Everything on 127.0.0.1 only. */
 export const HOST = '127.0.0.1';
@@ -175,6 +180,9 @@ interface Plan {
   xhrNs: number[];
   reps: number;
   history: boolean;
+  discovery: boolean;
+  /** Undefined: discovery.bench.ts's default. */
+  discoveryReps: number | undefined;
   profile: boolean;
   outDir: string;
   timing: Timing;
@@ -194,10 +202,10 @@ function parsePlan(argv: string[]): Plan {
     const index = argv.indexOf(flag);
     return index === -1 ? undefined : argv[index + 1];
   };
-  const known = new Set(['--quick', '--stacks', '--n', '--xhr-n', '--reps', '--no-history', '--profile', '--out']);
+  const known = new Set(['--quick', '--stacks', '--n', '--xhr-n', '--reps', '--no-history', '--no-discovery', '--discovery-reps', '--profile', '--out']);
   argv.forEach((arg, index) => {
     const previous = argv[index - 1];
-    const isValue = previous !== undefined && known.has(previous) && !['--quick', '--no-history', '--profile'].includes(previous);
+    const isValue = previous !== undefined && known.has(previous) && !['--quick', '--no-history', '--no-discovery', '--profile'].includes(previous);
     if (!isValue && !known.has(arg)) throw new Error(`unknown argument "${arg}" (see the header of bench/run.ts)`);
   });
   const mode = quick ? 'quick' : 'full';
@@ -208,6 +216,8 @@ function parsePlan(argv: string[]): Plan {
     xhrNs: value('--xhr-n') === undefined ? [100] : parseNumbers('--xhr-n', value('--xhr-n')),
     reps: value('--reps') === undefined ? (quick ? 1 : 3) : parseNumbers('--reps', value('--reps'))[0]!,
     history: !argv.includes('--no-history'),
+    discovery: !argv.includes('--no-discovery'),
+    discoveryReps: value('--discovery-reps') === undefined ? undefined : parseNumbers('--discovery-reps', value('--discovery-reps'))[0]!,
     profile: argv.includes('--profile'),
     outDir: value('--out') ?? join(BENCH_DIR, 'results'),
     timing: TIMINGS[mode],
@@ -562,12 +572,18 @@ async function main(): Promise<void> {
       }
     }
     results.summary = summariseTrials(results.trials);
-    results.targets = checkTargets(results.summary);
     if (plan.history) {
       console.log('append path (history-append.bench.ts)…');
       results.history = await runHistoryAppendBench({ quick: plan.mode === 'quick', reps: plan.mode === 'quick' ? 1 : plan.reps, log: console.log });
       results.historySummary = summariseHistory(results.history);
     }
+    if (plan.discovery) {
+      console.log('LAN discovery (discovery.bench.ts)…');
+      results.discovery = await runDiscoveryBench({ quick: plan.mode === 'quick', reps: plan.discoveryReps, log: console.log });
+      if (results.discovery.skipped !== undefined) console.log(`  skipped: ${results.discovery.skipped}`);
+      results.discoverySummary = summariseDiscovery(results.discovery);
+    }
+    results.targets = checkTargets(results.summary, results.discovery);
   }
   results.meta.wallSeconds = Math.round((performance.now() - runStarted) / 1_000);
   // A smoke run does not overwrite the figures of the last full run.

@@ -10,6 +10,9 @@ import {
   BACKGROUND_LIMIT_CORES,
   spread,
   type BenchResults,
+  type DiscoveryResults,
+  type DiscoverySummary,
+  type DiscoveryTrial,
   type HistoryTrial,
   type PhaseFigures,
   type Spread,
@@ -30,6 +33,9 @@ const TARGET_CPU_SOCKJS = 1.4;
 const TARGET_RSS_RAW_BYTES = 15_000;
 const TARGET_RSS_SOCKJS_BYTES = 20_000;
 const TARGET_LIGHT_P99 = 1.2;
+/** LAN discovery (issue 14): listed in other apps within 3 s of starting, gone within 10 s of quitting. */
+const TARGET_DISCOVERY_APPEAR_MS = 3_000;
+const TARGET_DISCOVERY_GONE_MS = 10_000;
 
 /** Figures summarised per stack and N. */
 type Figure =
@@ -192,17 +198,76 @@ export function summariseHistory(trials: HistoryTrial[]): BenchResults['historyS
     .filter((row) => trials.some((trial) => trial.storage === row.storage));
 }
 
+/**
+ * Spreads of the discovery figures over every trial that measured them (a
+ * trial that failed when stopping the host still measured its appearance).
+ *
+ * @public
+ */
+export function summariseDiscovery(discovery: DiscoveryResults): DiscoverySummary {
+  const of = (figure: keyof DiscoveryTrial & `${string}Ms`, stop?: DiscoveryTrial['stop']) =>
+    spread(discovery.trials.filter((trial) => stop === undefined || trial.stop === stop).map((trial) => trial[figure]));
+  return {
+    trials: discovery.trials.length,
+    failedTrials: discovery.trials.filter((trial) => !trial.ok).length,
+    startMs: of('startMs'),
+    announceMs: of('announceMs'),
+    listedMs: of('listedMs'),
+    appearMs: of('appearMs'),
+    cleanGoneMs: of('goneMs', 'clean'),
+    crashGoneMs: of('goneMs', 'crash'),
+  };
+}
+
+/**
+ * The discovery targets. Unlike the fan-out targets, each must hold every
+ * time (a host that shows up late once is late for whoever looked then):
+ * met when no trial failed and the slowest measurement is within the
+ * target. A trial that did not get as far as the figure counts as a
+ * failure of it.
+ */
+function checkDiscoveryTargets(discovery: DiscoveryResults): TargetCheck[] {
+  const rows: Array<{ what: string; limitMs: number; figure: (trial: DiscoveryTrial) => number | undefined; stop?: DiscoveryTrial['stop'] }> = [
+    { what: 'LAN discovery: appear (host listening → listed with its rooms)', limitMs: TARGET_DISCOVERY_APPEAR_MS, figure: (trial) => trial.appearMs },
+    { what: 'LAN discovery: gone after a clean stop (SIGTERM → dropped)', limitMs: TARGET_DISCOVERY_GONE_MS, figure: (trial) => trial.goneMs, stop: 'clean' },
+    { what: 'LAN discovery: gone after a crash (SIGKILL → dropped)', limitMs: TARGET_DISCOVERY_GONE_MS, figure: (trial) => trial.goneMs, stop: 'crash' },
+  ];
+  return rows.map(({ what, limitMs, figure, stop }) => {
+    const target = `≤ ${limitMs / 1_000} s, every time`;
+    if (discovery.skipped !== undefined) return { what, target, measured: 'n/a', met: undefined, inconclusive: `skipped: ${discovery.skipped}` };
+    const mine = discovery.trials.filter((trial) => stop === undefined || trial.stop === stop);
+    const failed = mine.filter((trial) => figure(trial) === undefined).length;
+    const values = spread(mine.map(figure));
+    const seconds = (ms: number): string => (ms / 1_000).toFixed(3);
+    const measured =
+      values === undefined
+        ? 'n/a'
+        : `${seconds(values.median)} s${values.values.length > 1 ? ` [${seconds(values.min)}–${seconds(values.max)}]` : ''} over ${values.values.length}`;
+    return {
+      what,
+      target,
+      measured: failed > 0 ? `${measured}; ${failed} of ${mine.length} failed` : measured,
+      met: values === undefined ? (failed > 0 ? false : undefined) : failed === 0 && values.max <= limitMs,
+    };
+  });
+}
+
 function fmt(value: number | undefined, digits = 2): string {
   return value === undefined ? 'n/a' : value.toFixed(digits);
 }
 
 /**
- * The issue's targets at the largest N measured (1000 in a full run), from
- * medians. `met` is undefined when a figure is missing.
+ * The issue's targets: fan-out at the largest N measured (1000 in a full
+ * run), from medians, then LAN discovery when it ran (every repetition
+ * within the target). `met` is undefined when a figure is missing.
  *
  * @public
  */
-export function checkTargets(summary: StackSummary[]): TargetCheck[] {
+export function checkTargets(summary: StackSummary[], discovery?: DiscoveryResults): TargetCheck[] {
+  return [...checkFanOutTargets(summary), ...(discovery === undefined ? [] : checkDiscoveryTargets(discovery))];
+}
+
+function checkFanOutTargets(summary: StackSummary[]): TargetCheck[] {
   const largest = Math.max(...summary.filter((row) => row.stack === 'lanchat-ws' || row.stack === 'lanchat-sockjs').map((row) => row.n));
   if (!Number.isFinite(largest)) return [];
   const row = (stack: StackId): StackSummary | undefined => summary.find((entry) => entry.stack === stack && entry.n === largest);

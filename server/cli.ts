@@ -448,6 +448,22 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // SIGINT/SIGTERM are handled from the moment the host listens, before
+  // anything is printed: a stop that comes while the start-up lines are
+  // still being written (or the announcer is starting) is a clean stop too.
+  let announcer: Announcer | undefined;
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      stopping = true;
+      process.stdout.write('Shutting down…\n');
+      // Goodbye first, so LanChat apps drop the host before its socket closes.
+      const withdrawn = announcer?.stop() ?? Promise.resolve();
+      void withdrawn.finally(() => server.close().then(resolve, resolve));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   const scheme = tls === undefined ? 'http' : 'https';
   process.stdout.write(`LanChat host listening on ${scheme}://${address.address}:${address.port}\n`);
   process.stdout.write(`  history: ${values.data ?? defaultDataPath()}\n`);
@@ -468,7 +484,6 @@ async function main(argv: string[]): Promise<number> {
     // pins it, so even the first connection is verified.
     if (checked.ok && urls[0] !== undefined) process.stdout.write(`Invite: ${inviteUrl(urls[0], checked.name, tls?.identity.fingerprint)}\n`);
   }
-  let announcer: Announcer | undefined;
   if (!announce) {
     process.stdout.write('  not announced on the LAN\n');
   } else if (discoveryDisabled()) {
@@ -492,23 +507,19 @@ async function main(argv: string[]): Promise<number> {
         interfaceAddress: isIPv4(bindHost) && bindHost !== DEFAULT_BIND_ADDRESS ? bindHost : undefined,
         logger: createConsoleLogger(logLevel),
       });
-      process.stdout.write(`  announced on the LAN as "${announcer.name}" (_lanchat._tcp)\n`);
+      if (stopping) {
+        // Stopped while the announcer started: withdraw it at once.
+        await announcer.stop();
+      } else {
+        process.stdout.write(`  announced on the LAN as "${announcer.name}" (_lanchat._tcp)\n`);
+      }
     } catch (error) {
       // The chat works without discovery: people join by address.
       process.stderr.write(`lanchat-host: warning: ${(error as Error).message}; people can still join at the addresses above\n`);
     }
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.stdout.write('Shutting down…\n');
-      // Goodbye first, so LanChat apps drop the host before its socket closes.
-      const withdrawn = announcer?.stop() ?? Promise.resolve();
-      void withdrawn.finally(() => server.close().then(resolve, resolve));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   return 0;
 }
 

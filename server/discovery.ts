@@ -38,9 +38,14 @@ export const ROOMS_FETCH_TIMEOUT_MS = 2_000;
 /**
  * Failed `/rooms` polls in a row after which a host is no longer listed: a
  * host killed without an mDNS goodbye (crash, power cut, cable pulled)
- * leaves the list within about this many poll intervals.
+ * leaves the list within this many poll intervals plus one request
+ * timeout after its last answer: at most 2 × 3 s + 2 s = 8 s, inside the
+ * 10 s target even when nothing answers at all (a pulled cable, where each
+ * poll waits out its timeout; with 3 polls that case took up to 11 s). One
+ * lost answer on a busy Wi-Fi does not drop a host; a host that answers
+ * again is listed again.
  */
-export const MISSED_POLLS_TO_DROP = 3;
+export const MISSED_POLLS_TO_DROP = 2;
 
 /**
  * How long a host that stopped answering is still polled in case it comes

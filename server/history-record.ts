@@ -20,6 +20,8 @@
 import { close, closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { syncDirectory } from './sync-directory';
+
 /** Format of the record file; bump when its meaning changes. */
 const RECORD_FORMAT = 1;
 
@@ -93,20 +95,6 @@ let temporaryCounter = 0;
 function temporaryPath(file: string): string {
   temporaryCounter += 1;
   return `${file}.${process.pid}.${temporaryCounter}.tmp`;
-}
-
-/** Flushes a directory entry change (a rename) where the system allows it (not on Windows). */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a directory; elsewhere a failure leaves the old
-    // record after a machine crash, which is only less strict.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**

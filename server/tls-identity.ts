@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 
 import { shortFingerprint } from './protocol/fingerprint';
+import { syncDirectory } from './sync-directory';
 
 /** A certificate, its private key and its fingerprint. @public */
 export interface TlsIdentity {
@@ -270,20 +271,6 @@ function writePrivateFileAtomically(path: string, text: string): void {
     }
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new TlsIdentityError('TLS_ERR_WRITE', path, `Cannot write ${path} (${code}).`);
-  }
-}
-
-/** Flushes the renames to the directory where the system allows it (not on Windows). */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a directory; elsewhere a failure only means a
-    // machine crash could lose the new files, and the next start makes new ones.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

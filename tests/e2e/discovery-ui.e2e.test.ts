@@ -11,7 +11,7 @@
  * $LANCHAT_SHOTS_DIR when that is set, for people to look at.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,31 +22,11 @@ import { PROTOCOL_VERSION } from '../../server/protocol';
 import { WsTestClient, killRunningClis, spawnCli, waitForStdout, withTimeout, type CliRun } from '../server/helpers';
 
 import { expect } from './expect';
-import { launchApp, launchBrowser, memberNames, type LaunchedApp } from './helpers';
+import { launchApp, launchBrowser, type LaunchedApp, memberNames, shootScreens } from './helpers';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 /** Environment variable of the main process's discovery test seam (electron/discovery). */
 const DISCOVERY_FEED_ENV = 'LANCHAT_TEST_DISCOVERY_FEED';
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (SHOTS_DIR === undefined) return;
-  mkdirSync(SHOTS_DIR, { recursive: true });
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const [width, size] of [
-      ['desktop', DESKTOP],
-      ['phone', PHONE],
-    ] as const) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: join(SHOTS_DIR, `${name}-${width}-${scheme}.png`), fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(DESKTOP);
-}
 
 /** The rooms listed on a start screen, by name: name and what its badge says (member count, or "locked"). */
 async function listedRooms(page: Page): Promise<Array<[string, string]>> {
@@ -130,7 +110,7 @@ describe('rooms of hosts on the network', () => {
       const standup = window.locator('[data-testid="network-room"][data-room="standup"]');
       assert.equal(await standup.getAttribute('aria-label'), 'Join standup on Dana’s laptop’s host, 2 members');
       await window.getByTestId('name-input').fill('Fay');
-      await shoot(window, 'network-rooms-app');
+      await shootScreens(window, 'network-rooms-app');
 
       await standup.click();
       await window.getByTestId('chat-screen').waitFor();
@@ -158,7 +138,7 @@ describe('rooms of hosts on the network', () => {
         ['standup', '2'],
       ]);
       await page.getByTestId('name-input').fill('Hal');
-      await shoot(page, 'network-rooms-browser');
+      await shootScreens(page, 'network-rooms-browser');
       await page.locator('[data-testid="network-room"][data-room="design"]').click();
       await page.getByTestId('chat-screen').waitFor();
       await expect(() => memberNames(page), ['Gil', 'Hal']);

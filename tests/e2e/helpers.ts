@@ -3,7 +3,7 @@
  * dist/) through Playwright's Electron driver, and Debian's Chromium.
  * Tests run as root, so both get --no-sandbox; the shipped app never does.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -125,4 +125,31 @@ export async function memberNames(page: Page): Promise<string[]> {
     }),
   );
   return names.sort();
+}
+
+const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
+const PHONE_VIEWPORT = { width: 390, height: 844 };
+
+/**
+ * Screenshots of `page` for people to look at, when $LANCHAT_SHOTS_DIR is
+ * set: light and dark, desktop (1280×800) and phone (390×844) width, as
+ * `<name>-<desktop|phone>-<light|dark>.png`. Leaves the page light at
+ * desktop width.
+ */
+export async function shootScreens(page: Page, name: string): Promise<void> {
+  const directory = process.env.LANCHAT_SHOTS_DIR;
+  if (directory === undefined) return;
+  mkdirSync(directory, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [width, size] of [
+      ['desktop', DESKTOP_VIEWPORT],
+      ['phone', PHONE_VIEWPORT],
+    ] as const) {
+      await page.setViewportSize(size);
+      await page.screenshot({ path: join(directory, `${name}-${width}-${scheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(DESKTOP_VIEWPORT);
 }

@@ -10,36 +10,14 @@
  * $LANCHAT_SHOTS_DIR when that is set, for people to look at.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 import { expect } from './expect';
-import { hostRoom, launchApp, launchBrowser, memberNames, type LaunchedApp } from './helpers';
+import { hostRoom, launchApp, launchBrowser, type LaunchedApp, memberNames, shootScreens } from './helpers';
 import { decodeQrPng } from './qr-decode';
 
-const SHOTS_DIR = process.env.LANCHAT_SHOTS_DIR;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (SHOTS_DIR === undefined) return;
-  mkdirSync(SHOTS_DIR, { recursive: true });
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const [width, size] of [
-      ['desktop', DESKTOP],
-      ['phone', PHONE],
-    ] as const) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: join(SHOTS_DIR, `${name}-${width}-${scheme}.png`), fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(DESKTOP);
-}
 
 describe('Invites', () => {
   let host: LaunchedApp;
@@ -65,7 +43,7 @@ describe('Invites', () => {
     await window.getByTestId('copy-invite').click();
     await expect(() => app.evaluate(({ clipboard }) => clipboard.readText()), invite);
     assert.equal((await window.getByTestId('copy-invite').textContent())?.trim(), 'Copied');
-    await shoot(window, 'invite-chat-sidebar');
+    await shootScreens(window, 'invite-chat-sidebar');
   });
 
   it('opening the invite in a browser fills the join form with the room and joins the host’s member', async () => {
@@ -101,7 +79,7 @@ describe('Invites', () => {
     await expect(() => app.evaluate(({ clipboard }) => clipboard.readText()), `lanchat://join?host=127.0.0.1&port=${port}&room=standup`);
     const card = (await window.getByTestId('invite-card').textContent()) ?? '';
     assert.doesNotMatch(card, /password=/i, 'an invite never carries a password');
-    await shoot(window, 'invite-host-card');
+    await shootScreens(window, 'invite-host-card');
   });
 
   it('Recent lists the room once joined and joins it again in one click; × forgets it', async () => {

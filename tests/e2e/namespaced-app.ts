@@ -21,8 +21,15 @@ const DRIVER = join(REPO_ROOT, 'tests', 'fixtures', 'app-driver.ts');
 /** How long the app may take to open its window inside the namespace. */
 const READY_TIMEOUT_MS = 60_000;
 
+/** What a step gets: the app and its window (null with `noApp`), and a way to open a Chromium page beside them. */
+export interface StepContext {
+  app: ElectronApplication;
+  window: Page;
+  newBrowserPage(): Promise<Page>;
+}
+
 /** A step run inside the driver. */
-export type AppStep<A, R> = (context: { app: ElectronApplication; window: Page }, arg: A) => Promise<R>;
+export type AppStep<A, R> = (context: StepContext, arg: A) => Promise<R>;
 
 interface Reply {
   id?: number;
@@ -32,7 +39,7 @@ interface Reply {
   error?: string;
 }
 
-/** One app in one namespace. */
+/** One app (or, with `noApp`, only a browser) in one namespace. */
 export class NamespacedApp {
   readonly #driver: ChildProcess;
   readonly #userDataDir: string;
@@ -45,11 +52,11 @@ export class NamespacedApp {
    * @param node - where the app runs
    * @param env - extra environment (e.g. LANCHAT_DISCOVERY=on: discovery is off in every test unless it says so)
    */
-  constructor(node: LanNode, label: string, env: Record<string, string> = {}) {
+  constructor(node: LanNode, label: string, env: Record<string, string> = {}, options: { noApp?: boolean } = {}) {
     this.#userDataDir = mkdtempSync(join(tmpdir(), `lanchat-netns-${label}-`));
     this.#driver = spawn(
       'ip',
-      ['netns', 'exec', node.namespace, process.execPath, '--import', 'tsx', DRIVER, REPO_ROOT, this.#userDataDir],
+      ['netns', 'exec', node.namespace, process.execPath, '--import', 'tsx', DRIVER, REPO_ROOT, this.#userDataDir, ...(options.noApp ? ['--no-app'] : [])],
       { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.#driver.stderr?.on('data', (chunk: Buffer) => {

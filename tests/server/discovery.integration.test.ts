@@ -261,7 +261,7 @@ describe('LAN discovery between network namespaces', () => {
 
   it('lists a host serving TLS at https origins with its fingerprint, its rooms read from the announced certificate', async () => {
     const since = Date.now();
-    await startHost('a', 'tango', ['--tls'], 'announced on the LAN');
+    const tango = await startHost('a', 'tango', ['--tls'], 'announced on the LAN');
     const seen = await waitForSnapshot(
       (snapshot) => hostNamed(snapshot, 'tango')?.rooms?.some((room) => room.name === 'tango-room') === true,
       APPEAR_BOUND_MS + START_TIMEOUT_MS,
@@ -274,5 +274,29 @@ describe('LAN discovery between network namespaces', () => {
     assert.equal(found?.roomsError, undefined);
     // The certificate the host keeps beside its history file.
     assert.equal(found?.fingerprint, fingerprintOfCertificate(readFileSync(join(dataDir, 'tls-cert.pem'), 'utf8')));
+    tango.kill('SIGTERM');
+  });
+
+  it('drops a host whose cable is pulled (nothing answers at all) within 10 s', async (t) => {
+    // Unlike a killed process, whose port answers at once with a reset, an
+    // unplugged host leaves every /rooms request to run into its timeout.
+    const delta = await startHost('a', 'delta', ['--host', ADDRESSES.a], 'announced on the LAN');
+    const since = Date.now();
+    await waitForSnapshot((snapshot) => hostNamed(snapshot, 'delta')?.rooms != null, APPEAR_BOUND_MS + START_TIMEOUT_MS, 'delta listed', since);
+    // Unplugged just after it answered its first poll: near the worst case for the drop.
+    const unpluggedAt = Date.now();
+    ip('-n', NAMESPACES.a, 'link', 'set', 'eth0', 'down');
+    try {
+      const gone = await waitForSnapshot(
+        (snapshot) => hostNamed(snapshot, 'delta') === undefined,
+        VANISH_BOUND_MS + KILL_SLACK_MS,
+        'delta dropped after its cable was pulled',
+        unpluggedAt,
+      );
+      t.diagnostic(`delta dropped ${gone.at - unpluggedAt} ms after its cable was pulled`);
+    } finally {
+      ip('-n', NAMESPACES.a, 'link', 'set', 'eth0', 'up');
+      delta.kill('SIGKILL');
+    }
   });
 });

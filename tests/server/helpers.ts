@@ -80,12 +80,31 @@ export function suiteTls(): TestTls | undefined {
  * name (the certificate need not name 127.0.0.1): the pinning LanChat's
  * clients do.
  */
-export function pinnedTlsOptions(identity: TestTls): { ca: string; checkServerIdentity: (host: string, certificate: PeerCertificate) => Error | undefined } {
+export function pinnedTlsOptions(identity: Pick<TestTls, 'cert' | 'fingerprint'>): { ca: string; checkServerIdentity: (host: string, certificate: PeerCertificate) => Error | undefined } {
   return {
     ca: identity.cert,
     checkServerIdentity: (_host, certificate) =>
       certificate.fingerprint256 === identity.fingerprint ? undefined : new Error(`certificate ${certificate.fingerprint256} is not the pinned ${identity.fingerprint}`),
   };
+}
+
+/** GET `https://127.0.0.1:<port><path>`, accepting only `pin`'s certificate; resolves with status and body. */
+export function pinnedHttpsGet(port: number, path: string, pin: Pick<TestTls, 'cert' | 'fingerprint'>): Promise<{ status: number; body: string }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const req = httpsClientRequest({ host: '127.0.0.1', port, path, agent: false, ...pinnedTlsOptions(pin) }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    }),
+    EVENT_TIMEOUT_MS,
+    `GET https ${path}`,
+  );
 }
 
 /** `http://127.0.0.1:<port>` for a bound address (`https://` when the suites run over TLS). */

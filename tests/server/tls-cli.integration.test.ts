@@ -18,7 +18,7 @@ import type { HealthReport } from '../../server';
 import { parseInvite, type RoomsReport } from '../../server/protocol';
 import { createSelfSignedIdentity, type TlsIdentity } from '../../server/tls-identity';
 
-import { EVENT_TIMEOUT_MS, httpGet, killRunningClis, pinnedTlsOptions, spawnCli, waitForStdout, withTimeout, type CliRun } from './helpers';
+import { EVENT_TIMEOUT_MS, httpGet, killRunningClis, pinnedHttpsGet, spawnCli, waitForStdout, withTimeout, type CliRun } from './helpers';
 
 /** Starting a process through tsx takes a while on a loaded machine. */
 const PROCESS_TIMEOUT_MS = 20_000;
@@ -57,25 +57,6 @@ async function startTlsHost(args: string[]): Promise<TlsHost> {
 async function stopHost(run: CliRun): Promise<void> {
   run.child.kill('SIGTERM');
   assert.equal(await withTimeout(run.exited, PROCESS_TIMEOUT_MS, 'the host to stop'), 0);
-}
-
-/** GET over https, accepting only the certificate with `fingerprint` (and `ca`). */
-function pinnedGet(port: number, path: string, pin: { cert: string; fingerprint: string }): Promise<{ status: number; body: string }> {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path, agent: false, ...pinnedTlsOptions({ ...pin, key: '' }) }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    }),
-    EVENT_TIMEOUT_MS,
-    `GET https ${path}`,
-  );
 }
 
 /** Reads the certificate a host serves (without trusting it) for pinning. */
@@ -117,7 +98,7 @@ describe('lanchat-host --tls', () => {
     assert.match(first.run.stdout(), new RegExp(`join at https://127\\.0\\.0\\.1:${first.port}`));
     const served = await servedCertificate(first.port);
     assert.equal(served.fingerprint, first.fingerprint, 'the printed fingerprint is the served certificate’s');
-    const health = await pinnedGet(first.port, '/health', served);
+    const health = await pinnedHttpsGet(first.port, '/health', served);
     assert.equal((JSON.parse(health.body) as HealthReport).tls, true);
     assert.equal(statSync(join(data, '..', 'tls-key.pem')).mode & 0o777, 0o600);
     await stopHost(first.run);
@@ -125,7 +106,7 @@ describe('lanchat-host --tls', () => {
     const second = await startTlsHost(['--no-web', '--data', data, '--tls']);
     assert.equal(second.fingerprint, first.fingerprint);
     assert.doesNotMatch(second.run.stdout(), /made now/);
-    assert.equal((await pinnedGet(second.port, '/health', served)).status, 200, 'a client that pinned the first start still connects');
+    assert.equal((await pinnedHttpsGet(second.port, '/health', served)).status, 200, 'a client that pinned the first start still connects');
     await stopHost(second.run);
   });
 
@@ -173,7 +154,7 @@ describe('lanchat-host --tls-cert --tls-key', () => {
     const host = await startTlsHost(['--no-web', '--data', join(dataFolder, 'history.sqlite'), '--tls-cert', certPath, '--tls-key', keyPath]);
     assert.equal(host.fingerprint, identity.fingerprint);
     assert.match(host.run.stdout(), new RegExp(`TLS certificate: ${certPath.replace(/[.]/g, '\\.')}\\n`));
-    assert.equal((await pinnedGet(host.port, '/health', identity)).status, 200);
+    assert.equal((await pinnedHttpsGet(host.port, '/health', identity)).status, 200);
     await stopHost(host.run);
     assert.throws(() => statSync(join(dataFolder, 'tls-cert.pem')), /ENOENT/);
   });
@@ -199,7 +180,7 @@ describe('lanchat-host --http-for-browsers', () => {
     assert.equal(plain.status, 200);
     assert.match(plain.body, /LanChat web client/);
     const served = await servedCertificate(host.port);
-    assert.equal((await pinnedGet(host.port, '/', served)).body, plain.body);
+    assert.equal((await pinnedHttpsGet(host.port, '/', served)).body, plain.body);
     await stopHost(host.run);
   });
 });

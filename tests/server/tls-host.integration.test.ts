@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { globalAgent as httpsGlobalAgent, request as httpsRequest } from 'node:https';
+import { globalAgent as httpsGlobalAgent } from 'node:https';
 import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import WebSocket from 'ws';
 import { createChatServer, HostStartError, type ChatServer, type HealthReport, type Logger } from '../../server';
 import { createSelfSignedIdentity, type TlsIdentity } from '../../server/tls-identity';
 
-import { BASE_OPTIONS, EVENT_TIMEOUT_MS, httpGet, pinnedTlsOptions, withTimeout } from './helpers';
+import { BASE_OPTIONS, EVENT_TIMEOUT_MS, httpGet, pinnedHttpsGet, pinnedTlsOptions, withTimeout } from './helpers';
 
 /** A logger that keeps what the host says at debug level about each connection. */
 function connectionLog(): { logger: Logger; opened: Array<{ transport: string; encrypted: boolean }> } {
@@ -37,25 +37,6 @@ function connectionLog(): { logger: Logger; opened: Array<{ transport: string; e
       error: ignore,
     },
   };
-}
-
-/** GET over https, accepting only `pin`'s certificate; resolves with status and body. */
-function httpsGet(port: number, path: string, pin: TlsIdentity): Promise<{ status: number; body: string }> {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path, agent: false, ...pinnedTlsOptions(pin) }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    }),
-    EVENT_TIMEOUT_MS,
-    `GET https ${path}`,
-  );
 }
 
 /** Opens a WebSocket, sends a join and resolves with the first frame's type. */
@@ -129,14 +110,14 @@ describe('a TLS host with a plain listener for browsers', () => {
 
   it('serves its certificate, whose fingerprint it reports', async () => {
     assert.equal(server.tlsFingerprint, identity.fingerprint);
-    const health = await httpsGet(address.port, '/health', identity);
+    const health = await pinnedHttpsGet(address.port, '/health', identity);
     assert.equal(health.status, 200);
     assert.equal((JSON.parse(health.body) as HealthReport).tls, true);
   });
 
   it('is refused by a client that pins another certificate', async () => {
-    await assert.rejects(httpsGet(address.port, '/health', { ...identity, fingerprint: other.fingerprint }), /is not the pinned/);
-    await assert.rejects(httpsGet(address.port, '/health', other), /self[- ]signed|unable to verify|certificate/i);
+    await assert.rejects(pinnedHttpsGet(address.port, '/health', { ...identity, fingerprint: other.fingerprint }), /is not the pinned/);
+    await assert.rejects(pinnedHttpsGet(address.port, '/health', other), /self[- ]signed|unable to verify|certificate/i);
     await assert.rejects(joinOver(`wss://127.0.0.1:${address.port}/ws`, pinnedTlsOptions(other) as unknown as WebSocket.ClientOptions));
   });
 
@@ -154,7 +135,7 @@ describe('a TLS host with a plain listener for browsers', () => {
   });
 
   it('serves the same web client, /health and /ws over plain HTTP on the browsers’ port', async () => {
-    const overTls = await httpsGet(address.port, '/', identity);
+    const overTls = await pinnedHttpsGet(address.port, '/', identity);
     const plain = await httpGet(browsers, '/');
     assert.equal(plain.status, 200);
     assert.equal(plain.body, overTls.body);
