@@ -115,7 +115,7 @@ describe('lanchat-host --tls', () => {
     const line = (await waitForStdout(host.run, /^Invite: (\S+)$/m))[1] as string;
     assert.deepEqual(parseInvite(line), { origin: `https://127.0.0.1:${host.port}`, room: 'garden', fingerprint: host.fingerprint });
     const served = await servedCertificate(host.port);
-    const rooms = JSON.parse((await pinnedGet(host.port, '/rooms', served)).body) as RoomsReport;
+    const rooms = JSON.parse((await pinnedHttpsGet(host.port, '/rooms', served)).body) as RoomsReport;
     assert.deepEqual([rooms.tls, rooms.fingerprint], [true, host.fingerprint]);
     await stopHost(host.run);
   });
