@@ -204,6 +204,7 @@ export function createChatServer(options: ChatServerOptions = {}): ChatServer {
     now: config.now,
     joinThrottle: new JoinThrottle({ ...config.joinThrottle, logger }),
     guestRooms: config.guestRooms,
+    tls: tlsFingerprint !== undefined,
   };
 
   // One client must not fill the host (issue 13, finding 10: 3,000 SockJS

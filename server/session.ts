@@ -56,6 +56,8 @@ export interface SessionContext {
   joinThrottle?: JoinThrottle;
   /** Whether a join may create a room that does not exist (options.ts `guestRooms`). */
   guestRooms: boolean;
+  /** Whether the host serves TLS: only then is a member without it marked `unencrypted`. */
+  tls?: boolean;
 }
 
 /** Encodes a server message once; callers reuse the string for every recipient. */
@@ -106,8 +108,8 @@ export class ChatSession {
   }
 
   /**
-   * Whether the member's connection is encrypted (TLS), for the host's list
-   * of members connected without encryption (issue 15; not on the wire yet).
+   * Whether the member's connection is encrypted (TLS). On a TLS host, a
+   * member without it is `unencrypted` in every member list (issue 15).
    */
   get encrypted(): boolean {
     return this.#connection.encrypted === true;
@@ -262,6 +264,9 @@ export class ChatSession {
       admission.replaces.evict();
     }
     const member: Member = { id: randomBytes(MEMBER_ID_BYTES).toString('base64url'), name: message.name };
+    // Only a TLS host marks anyone: on a plain host nobody is encrypted, and
+    // the clients say that once rather than beside every name.
+    if (this.#context.tls === true && !this.encrypted) member.unencrypted = true;
     // A `since` from another history counts for nothing: its seqs may name other messages here.
     const { historyId } = this.#context.rooms;
     const since = message.historyId === undefined || message.historyId === historyId ? (message.since ?? 0) : 0;

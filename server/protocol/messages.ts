@@ -111,6 +111,13 @@ export const CLIENT_MESSAGE_TYPES = ['join', 'send', 'leave', 'ping', 'history']
 export const MemberSchema = z.object({
   id: z.string(),
   name: z.string(),
+  /**
+   * True when the host serves TLS but this member came through its plain
+   * HTTP listener for browsers (`--http-for-browsers`): others on the
+   * network can read what it sends and receives. Absent otherwise, also on
+   * a host without TLS, where nobody is encrypted and clients say so once.
+   */
+  unencrypted: z.boolean().optional(),
 });
 
 /** A chat message as stored in the room's history and broadcast to members. */

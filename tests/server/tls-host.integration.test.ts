@@ -3,7 +3,8 @@
  * clients pinning another certificate are refused, plain HTTP on the TLS
  * port gets nothing, a TLS handshake that never comes is cut after the
  * headers timeout, the optional plain listener for browsers serves the same
- * routes, and each session knows whether its connection is encrypted.
+ * routes, and each session knows whether its connection is encrypted and
+ * marks its member `unencrypted` when it is not (a host without TLS marks nobody).
  * The protocol itself over TLS is tls.integration.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import SockJS from 'sockjs-client';
 import WebSocket from 'ws';
 
-import { createChatServer, HostStartError, type ChatServer, type HealthReport, type Logger } from '../../server';
+import { createChatServer, HostStartError, type ChatServer, type HealthReport, type Logger, type Member } from '../../server';
 import { createSelfSignedIdentity, type TlsIdentity } from '../../server/tls-identity';
 
 import { BASE_OPTIONS, EVENT_TIMEOUT_MS, httpGet, pinnedHttpsGet, pinnedTlsOptions, withTimeout } from './helpers';
@@ -55,6 +56,44 @@ async function joinOver(url: string, options: WebSocket.ClientOptions = {}): Pro
   } finally {
     socket.terminate();
   }
+}
+
+/** A joined member's socket and what it received, for the `unencrypted` marks. */
+interface JoinedMember {
+  socket: WebSocket;
+  welcome: { you: Member; members: Member[] };
+  /** Resolves with the next `memberJoined`'s member. */
+  nextJoined: () => Promise<Member>;
+}
+
+/** Joins `room` as `name` over `url` and keeps the socket open (close it with `terminate`). */
+async function joinAndStay(url: string, room: string, name: string, options: WebSocket.ClientOptions = {}): Promise<JoinedMember> {
+  const socket = new WebSocket(url, options);
+  const joined: Member[] = [];
+  const waiting: Array<(member: Member) => void> = [];
+  const welcome = await withTimeout(
+    new Promise<JoinedMember['welcome']>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'join', room, create: true, name })));
+      socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as { type: string; member?: Member } & JoinedMember['welcome'];
+        if (message.type === 'welcome') resolve(message);
+        else if (message.type === 'memberJoined' && message.member) {
+          const waiter = waiting.shift();
+          if (waiter) waiter(message.member);
+          else joined.push(message.member);
+        } else if (message.type === 'error') reject(new Error(JSON.stringify(message)));
+      });
+    }),
+    EVENT_TIMEOUT_MS,
+    `join of ${name} over ${url}`,
+  );
+  const nextJoined = (): Promise<Member> => {
+    const early = joined.shift();
+    if (early) return Promise.resolve(early);
+    return withTimeout(new Promise<Member>((resolve) => waiting.push(resolve)), EVENT_TIMEOUT_MS, `memberJoined on ${name}`);
+  };
+  return { socket, welcome, nextJoined };
 }
 
 /** Opens an xhr-polling sockjs-client session (https through the pinned global agent, or http) and closes it once open. */
@@ -157,6 +196,52 @@ describe('a TLS host with a plain listener for browsers', () => {
       { transport: 'sockjs', encrypted: true },
       { transport: 'sockjs', encrypted: false },
     ]);
+  });
+
+  it('marks members who came through the browsers’ port as unencrypted, in their own welcome and in others’ lists', async () => {
+    const tlsOptions = pinnedTlsOptions(identity) as unknown as WebSocket.ClientOptions;
+    const secure = await joinAndStay(`wss://127.0.0.1:${address.port}/ws`, 'marks', 'Secure', tlsOptions);
+    after(() => secure.socket.terminate());
+    assert.equal(secure.welcome.you.unencrypted, undefined, 'a TLS member is not marked');
+    const plain = await joinAndStay(`ws://127.0.0.1:${browsers.port}/ws`, 'marks', 'Plain');
+    after(() => plain.socket.terminate());
+    assert.equal(plain.welcome.you.unencrypted, true, 'the plain member is told it is not encrypted');
+    assert.deepEqual(
+      plain.welcome.members.map((member) => [member.name, member.unencrypted]),
+      [
+        ['Secure', undefined],
+        ['Plain', true],
+      ],
+    );
+    const seen = await secure.nextJoined();
+    assert.equal(seen.name, 'Plain');
+    assert.equal(seen.unencrypted, true, 'the TLS member sees the plain one marked');
+    // A later TLS member sees the mark in its welcome's list too.
+    const late = await joinAndStay(`wss://127.0.0.1:${address.port}/ws`, 'marks', 'Late', tlsOptions);
+    after(() => late.socket.terminate());
+    assert.deepEqual(
+      late.welcome.members.map((member) => [member.name, member.unencrypted]),
+      [
+        ['Secure', undefined],
+        ['Plain', true],
+        ['Late', undefined],
+      ],
+    );
+  });
+});
+
+describe('a host without TLS', () => {
+  it('marks nobody unencrypted: everyone is, and clients say so once', async () => {
+    const server = createChatServer({ ...BASE_OPTIONS });
+    const address = await server.start();
+    after(() => server.close());
+    const first = await joinAndStay(`ws://127.0.0.1:${address.port}/ws`, 'plain', 'First');
+    after(() => first.socket.terminate());
+    const second = await joinAndStay(`ws://127.0.0.1:${address.port}/ws`, 'plain', 'Second');
+    after(() => second.socket.terminate());
+    assert.equal(first.welcome.you.unencrypted, undefined);
+    assert.ok(second.welcome.members.every((member) => !('unencrypted' in member)), JSON.stringify(second.welcome.members));
+    assert.equal('unencrypted' in (await first.nextJoined()), false);
   });
 });
 
