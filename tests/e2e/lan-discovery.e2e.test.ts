@@ -1,7 +1,10 @@
 /**
  * Issue 14's "done when": two desktop apps on two machines of one LAN find
  * each other's rooms without anybody typing an address, and a browser on a
- * third machine joins the right room from the host's invite.
+ * third machine joins the right room from the host's invite. And issue 15's:
+ * a desktop host on the LAN serves TLS, its invite and announcement carry
+ * its certificate's fingerprint, and the other app joins it verified by
+ * that fingerprint without a question.
  *
  * Real everything: three network namespaces on a bridge of their own
  * (tests/lan-namespaces.ts), the real desktop app in two of them with
@@ -93,9 +96,10 @@ describe('two desktop apps on one LAN', () => {
     const [a, b] = lan.nodes;
     const aliceInvite = await alice.run(hostOnLan, { name: 'Alice', room: 'standup' });
     const bobInvite = await bob.run(hostOnLan, { name: 'Bob', room: 'design' });
-    // The invites name the room and the host's LAN address (not loopback).
-    assert.match(aliceInvite, new RegExp(`^http://${a!.address.replaceAll('.', '\\.')}:\\d+/\\?room=standup$`));
-    assert.match(bobInvite, new RegExp(`^http://${b!.address.replaceAll('.', '\\.')}:\\d+/\\?room=design$`));
+    // The invites name the room, the host's LAN address (not loopback) and,
+    // since a desktop host on the LAN serves TLS, its certificate's fingerprint.
+    assert.match(aliceInvite, new RegExp(`^https://${a!.address.replaceAll('.', '\\.')}:\\d+/\\?room=standup&fp=[0-9A-F]{64}$`));
+    assert.match(bobInvite, new RegExp(`^https://${b!.address.replaceAll('.', '\\.')}:\\d+/\\?room=design&fp=[0-9A-F]{64}$`));
 
     const bobSaw = await bob.run(joinFromNetworkList, {
       hostName: 'Alice',
@@ -122,20 +126,45 @@ describe('two desktop apps on one LAN', () => {
       await window.getByTestId('network-room').first().waitFor();
       return (await window.getByTestId('invite-url').first().textContent())?.trim() ?? '';
     }, null);
-    assert.ok(invite.includes(a!.address) && invite.endsWith('?room=standup'), invite);
+    assert.ok(invite.startsWith(`https://${a!.address}:`) && invite.includes('?room=standup&fp='), invite);
     const joined = await phone.run(
       async ({ newBrowserPage }, arg: { invite: string }) => {
-        const page = await newBrowserPage();
+        const url = new URL(arg.invite);
+        // A browser meets the self-signed certificate's warning first ...
+        const wary = await newBrowserPage();
+        const refused = await wary.goto(arg.invite).then(
+          () => '',
+          (error: Error) => error.message,
+        );
+        await wary.close();
+        // ... and its user compares the fingerprint the host presents with
+        // the invite's `fp` (the certificate viewer shows it) before going on.
+        const tls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
+        const presented = await new Promise<string>((resolve, reject) => {
+          const socket = tls.connect({ host: url.hostname, port: Number(url.port), rejectUnauthorized: false }, () => {
+            resolve(socket.getPeerCertificate().fingerprint256.replaceAll(':', ''));
+            socket.end();
+          });
+          socket.once('error', reject);
+        });
+        const page = await newBrowserPage({ ignoreHTTPSErrors: true });
         await page.goto(arg.invite);
         const roomField = (await page.getByTestId('join-room-input').inputValue()).trim();
         await page.getByTestId('name-input').fill('Carol');
         await page.getByTestId('join-button').click();
         await page.getByTestId('chat-screen').waitFor();
         await page.locator('[data-testid="member"]', { hasText: 'Bob' }).waitFor();
-        return { roomField, room: (await page.getByTestId('room-name').textContent())?.trim() ?? '' };
+        return {
+          refused,
+          fingerprintMatches: presented === url.searchParams.get('fp'),
+          roomField,
+          room: (await page.getByTestId('room-name').textContent())?.trim() ?? '',
+        };
       },
       { invite },
     );
-    assert.deepEqual(joined, { roomField: 'standup', room: 'standup' });
+    assert.match(joined.refused, /ERR_CERT/, 'Chromium warns about the self-signed certificate');
+    assert.equal(joined.fingerprintMatches, true, 'the host presents the certificate its invite names');
+    assert.deepEqual({ roomField: joined.roomField, room: joined.room }, { roomField: 'standup', room: 'standup' });
   });
 });

@@ -25,7 +25,8 @@ const READY_TIMEOUT_MS = 60_000;
 export interface StepContext {
   app: ElectronApplication;
   window: Page;
-  newBrowserPage(): Promise<Page>;
+  /** `ignoreHTTPSErrors`: go past the self-signed warning, as a user who checked the fingerprint would. */
+  newBrowserPage(options?: { ignoreHTTPSErrors?: boolean }): Promise<Page>;
 }
 
 /** A step run inside the driver. */
