@@ -9,7 +9,7 @@
  *
  * @public
  */
-import type { InviteTarget, RoomSummary } from '../server/protocol';
+import type { DiscoveredHostRecord, InviteTarget } from '../server/protocol';
 
 /** Who may reach a hosted room. */
 export type HostScope =
@@ -176,29 +176,8 @@ export type OpenExternalResult = { ok: true } | { ok: false; code: ExternalLinkE
 /** Result of asking the main process to put text on the clipboard. */
 export type CopyTextResult = { ok: true } | { ok: false; message: string };
 
-/** A LanChat host found on the LAN by mDNS, with its rooms as it reports them. */
-export interface DiscoveredHost {
-  /** The host's instance id (TXT `id`): one entry per host, however many addresses it was found at. */
-  instanceId: string;
-  /** Its display name (TXT `name`). */
-  hostName: string;
-  /** Its wire protocol version (TXT `v`); joining one that differs from ours fails. */
-  protocol: number;
-  /** Whether any of its rooms needs a password (TXT `locked`). */
-  protected: boolean;
-  /** Origins it answered at, e.g. `http://192.0.2.5:8080`, the one that answered `/rooms` first. */
-  origins: string[];
-  /**
-   * The certificate fingerprint (`AB:CD:…`) of a host serving TLS, from its
-   * announcement; its origins are then `https:`, and joining pins it.
-   */
-  fingerprint?: string;
-  /** Its rooms from `GET /rooms`; null until the first answer. */
-  rooms: RoomSummary[] | null;
-  /** Why its rooms could not be read, when the last attempt failed. */
-  roomsError?: string;
-  /** Whether members may create rooms there (from `/rooms`). */
-  guestRooms?: boolean;
+/** A discovered host as the app shows it (server/protocol/announcement.ts `DiscoveredHostRecord`). */
+export interface DiscoveredHost extends DiscoveredHostRecord {
   /** This app's own host. */
   own: boolean;
 }

@@ -21,10 +21,10 @@ import type { TLSSocket } from 'node:tls';
 import { Bonjour, type Browser, type Service } from 'bonjour-service';
 
 import { silentLogger, type Logger } from './logger';
-import { announcementTxt, DISCOVERY_SERVICE_TYPE, parseAnnouncementTxt, type Announcement } from './protocol/announcement';
+import { announcementTxt, DISCOVERY_SERVICE_TYPE, parseAnnouncementTxt, type Announcement, type DiscoveredHostRecord } from './protocol/announcement';
 import { sameFingerprint } from './protocol/fingerprint';
 import { ENDPOINT_PATHS } from './protocol/limits';
-import { parseRoomsReport, ROOMS_REPORT_MAX_BYTES, type RoomsReport, type RoomSummary } from './protocol/rooms-report';
+import { parseRoomsReport, ROOMS_REPORT_MAX_BYTES, type RoomsReport } from './protocol/rooms-report';
 
 /** Environment variable that turns discovery off for the whole process: `LANCHAT_DISCOVERY=off`. */
 export const DISCOVERY_ENV = 'LANCHAT_DISCOVERY';
@@ -546,26 +546,8 @@ function fetchPinned(origin: string, signal: AbortSignal, fingerprint: string | 
 // Browser
 // ---------------------------------------------------------------------------
 
-/**
- * A host the browser lists: electron/ipc-contract.ts `DiscoveredHost`
- * without `own` (which only the app knows). Keep the two in step.
- */
-export interface DiscoveredHostRecord {
-  instanceId: string;
-  hostName: string;
-  protocol: number;
-  protected: boolean;
-  /** Origins it was found at; the one that answered `/rooms` last comes first. */
-  origins: string[];
-  /** Its certificate's fingerprint when it serves TLS (TXT `fp`, checked on every `/rooms` poll). */
-  fingerprint?: string;
-  /** Its rooms from `/rooms`; null until the first answer. */
-  rooms: RoomSummary[] | null;
-  /** Why its rooms could not be read, when the last attempt failed. */
-  roomsError?: string;
-  /** Whether members may create rooms there (from `/rooms`). */
-  guestRooms?: boolean;
-}
+/** A host the browser lists (defined beside the TXT record it comes from; the app adds `own`). */
+export type { DiscoveredHostRecord } from './protocol/announcement';
 
 /** Whether a browser runs: `off` when discovery is off for the process, `error` when mDNS could not start. */
 export interface DiscoveryBrowserStatus {

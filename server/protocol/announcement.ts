@@ -9,6 +9,7 @@
  * @public
  */
 import { parseFingerprint } from './fingerprint';
+import type { RoomSummary } from './rooms-report';
 
 /** DNS-SD service type, announced as `_lanchat._tcp.local`. */
 export const DISCOVERY_SERVICE_TYPE = 'lanchat';
@@ -89,4 +90,33 @@ export function parseAnnouncementTxt(txt: Readonly<Record<string, unknown>> | un
     announcement.fingerprint = fingerprint;
   }
   return announcement;
+}
+
+/**
+ * A LanChat host found on the LAN by mDNS, with its rooms as it reports
+ * them: what server/discovery.ts lists, and (with `own`) what the desktop
+ * app shows under "On your network".
+ */
+export interface DiscoveredHostRecord {
+  /** The host's instance id (TXT `id`): one entry per host, however many addresses it was found at. */
+  instanceId: string;
+  /** Its display name (TXT `name`). */
+  hostName: string;
+  /** Its wire protocol version (TXT `v`); joining one that differs from ours fails. */
+  protocol: number;
+  /** Whether any of its rooms needs a password (TXT `locked`). */
+  protected: boolean;
+  /** Origins it answered at, e.g. `http://192.0.2.5:8080`, the one that answered `/rooms` first. */
+  origins: string[];
+  /**
+   * The certificate fingerprint (`AB:CD:…`) of a host serving TLS, from its
+   * announcement; its origins are then `https:`, and joining pins it.
+   */
+  fingerprint?: string;
+  /** Its rooms from `GET /rooms`; null until the first answer. */
+  rooms: RoomSummary[] | null;
+  /** Why its rooms could not be read, when the last attempt failed. */
+  roomsError?: string;
+  /** Whether members may create rooms there (from `/rooms`). */
+  guestRooms?: boolean;
 }
