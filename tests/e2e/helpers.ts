@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { _electron as electron, chromium, type Browser, type ElectronApplication, type Page } from 'playwright-core';
+import { _electron as electron, chromium, type Browser, type ElectronApplication, type Locator, type Page } from 'playwright-core';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 /** Debian's Chromium (no browser download here). */
@@ -134,9 +134,11 @@ const PHONE_VIEWPORT = { width: 390, height: 844 };
  * Screenshots of `page` for people to look at, when $LANCHAT_SHOTS_DIR is
  * set: light and dark, desktop (1280×800) and phone (390×844) width, as
  * `<name>-<desktop|phone>-<light|dark>.png`. Leaves the page light at
- * desktop width.
+ * desktop width. By default the whole page; with `scrollTo`, the viewport
+ * after scrolling that element into view (a part that sits in a scrolling
+ * strip, such as the member list on a phone).
  */
-export async function shootScreens(page: Page, name: string): Promise<void> {
+export async function shootScreens(page: Page, name: string, options: { scrollTo?: Locator } = {}): Promise<void> {
   const directory = process.env.LANCHAT_SHOTS_DIR;
   if (directory === undefined) return;
   mkdirSync(directory, { recursive: true });
@@ -147,7 +149,8 @@ export async function shootScreens(page: Page, name: string): Promise<void> {
       ['phone', PHONE_VIEWPORT],
     ] as const) {
       await page.setViewportSize(size);
-      await page.screenshot({ path: join(directory, `${name}-${width}-${scheme}.png`), fullPage: true });
+      await options.scrollTo?.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(directory, `${name}-${width}-${scheme}.png`), fullPage: options.scrollTo === undefined });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -7,7 +7,6 @@
  * such note. Saves the member list's screenshots with $LANCHAT_SHOTS_DIR.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -21,30 +20,6 @@ import { joinRoom, launchBrowser, memberNames, shootScreens } from './helpers';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const ROOM = 'lobby';
-
-/**
- * With $LANCHAT_SHOTS_DIR, the member list itself, scrolled into view (on a
- * phone it sits below the invite in a scrolling strip), light and dark,
- * desktop and phone width, as `<name>-<desktop|phone>-<light|dark>.png`.
- */
-async function shootMemberList(page: Page, name: string): Promise<void> {
-  const directory = process.env.LANCHAT_SHOTS_DIR;
-  if (directory === undefined) return;
-  mkdirSync(directory, { recursive: true });
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const [width, size] of [
-      ['desktop', { width: 1280, height: 800 }],
-      ['phone', { width: 390, height: 844 }],
-    ] as const) {
-      await page.setViewportSize(size);
-      await page.getByTestId('member').last().scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(directory, `${name}-${width}-${scheme}.png`) });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 /** The names tagged "not encrypted" in a page's member list, sorted. */
 async function unencryptedNames(page: Page): Promise<string[]> {
@@ -121,8 +96,8 @@ describe('a TLS host with a plain listener for browsers', () => {
 
     await shootScreens(plain, 'member-unencrypted-self');
     await shootScreens(secure, 'member-unencrypted-other');
-    await shootMemberList(plain, 'member-list-unencrypted-self');
-    await shootMemberList(secure, 'member-list-unencrypted-other');
+    await shootScreens(plain, 'member-list-unencrypted-self', { scrollTo: plain.getByTestId('member').last() });
+    await shootScreens(secure, 'member-list-unencrypted-other', { scrollTo: secure.getByTestId('member').last() });
     await plain.close();
     await secureContext.close();
   });
