@@ -83,13 +83,26 @@ const NOBODY = 65_534;
 
 /** Runs the CLI to completion as the unprivileged user nobody. */
 async function runAsNobody(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('server', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', HOME: tmpdir() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    uid: NOBODY,
-    gid: NOBODY,
-  });
+  // As nobody, but allowed to read and search every folder
+  // (CAP_DAC_READ_SEARCH, which grants no writing): the checkout may sit in
+  // a folder only root can enter (CI clones into `mktemp -d`), and reading
+  // the code is not what this test is about.
+  const child = spawn(
+    'setpriv',
+    [
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      '--clear-groups',
+      '--inh-caps=+dac_read_search',
+      '--ambient-caps=+dac_read_search',
+      process.execPath,
+      '--import',
+      'tsx',
+      join('server', 'cli.ts'),
+      ...args,
+    ],
+    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
